@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "minimo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "minimo", targets: ["minimo"]),
+        .library(name: "MinimoKit", targets: ["MinimoKit"]),
+        .library(name: "MinimoSandbox", targets: ["MinimoSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // ncursesw plus a C shim for the macros and globals Swift cannot import.
+        .target(
+            name: "CNcurses",
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("NCURSES_WIDECHAR", to: "1")],
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        .target(
+            name: "MinimoKit",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "MinimoCache", dependencies: ["MinimoKit"]),
+        .target(name: "MinimoTUI", dependencies: ["MinimoCache", "MinimoKit", "CNcurses"]),
+        // The sandbox shares no code with the client on purpose: a misreading of the API
+        // cannot then hide on both sides at once.
+        .target(
+            name: "MinimoSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "minimo",
+            dependencies: [
+                "MinimoKit", "MinimoCache", "MinimoTUI", "MinimoSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
+        .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
+        .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache"]),
+        .testTarget(name: "MinimoTUITests", dependencies: ["MinimoTUI"]),
+        .testTarget(
+            name: "MinimoSandboxTests",
+            dependencies: [
+                "MinimoSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "minimoCLITests", dependencies: ["MinimoSandbox"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

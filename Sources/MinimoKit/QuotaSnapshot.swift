@@ -1,0 +1,59 @@
+import Foundation
+
+/// What the server last said about the rate-limit window: the status bar shows it live
+/// (`quota 87/100 · reset 34s`) and the quota gate decides from it.
+public struct QuotaSnapshot: Sendable, Hashable, Codable {
+    public var limit: Int
+    public var remaining: Int
+    /// When the window resets, on this machine's clock.
+    public var resetAt: Date?
+    /// When the answer carrying these figures arrived.
+    public var observedAt: Date
+
+    public init(limit: Int, remaining: Int, resetAt: Date?, observedAt: Date) {
+        self.limit = limit
+        self.remaining = remaining
+        self.resetAt = resetAt
+        self.observedAt = observedAt
+    }
+
+    /// Whole seconds until the reset (never negative), for the countdown.
+    public func secondsUntilReset(now: Date) -> Int? {
+        guard let resetAt else { return nil }
+        return max(0, Int((resetAt.timeIntervalSince(now)).rounded(.up)))
+    }
+
+    /// Whether the window these figures describe is over.
+    public func isExpired(now: Date) -> Bool {
+        guard let resetAt else { return false }
+        return now >= resetAt
+    }
+
+    /// Reads `X-RateLimit-Limit`, `-Remaining` and `-Reset`. Reset is documented as a Unix time;
+    /// a value under 10^9 cannot be one (it would be 1970) and is read as seconds from now, which
+    /// some gateways send. Unreadable values are ignored rather than trusted.
+    public static func parse(headers: [HTTPHeader], now: Date) -> QuotaSnapshot? {
+        func number(_ name: String) -> Double? {
+            guard let text = headers.value(of: name)?.trimmingCharacters(in: .whitespaces),
+                let value = Double(text), value.isFinite, value >= 0
+            else { return nil }
+            return value
+        }
+        guard let remaining = number("X-RateLimit-Remaining") else { return nil }
+        let limit = number("X-RateLimit-Limit").map { Int($0) } ?? Int(remaining)
+        var resetAt: Date?
+        if let reset = number("X-RateLimit-Reset") {
+            resetAt = reset < 1e9 ? now.addingTimeInterval(reset) : Date(timeIntervalSince1970: reset)
+        }
+        return QuotaSnapshot(
+            limit: max(limit, 0), remaining: min(Int(remaining), max(limit, Int(remaining))),
+            resetAt: resetAt, observedAt: now)
+    }
+
+    /// `quota 87/100 · reset 34s`, as the status bar shows it.
+    public func summary(now: Date) -> String {
+        var text = "quota \(remaining)/\(limit)"
+        if let seconds = secondsUntilReset(now: now) { text += " · reset \(seconds)s" }
+        return text
+    }
+}

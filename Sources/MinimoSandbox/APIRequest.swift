@@ -1,0 +1,34 @@
+/// The parts of an HTTP request the sandbox looks at, independent of Hummingbird so the logic
+/// in `SandboxStore` can be exercised without a server.
+struct APIRequest: Sendable {
+    var method: String
+    /// The raw path, still percent-encoded, without the query.
+    var path: String
+    /// Query parameters, percent-decoded (`+` as space); first occurrence wins.
+    var query: [String: String]
+    var authorization: String?
+    var idempotencyKey: String?
+    var body: [UInt8]
+
+    init(method: String, path: String, query: String?, authorization: String?, idempotencyKey: String?, body: [UInt8]) {
+        self.method = method
+        self.path = path
+        self.authorization = authorization
+        self.idempotencyKey = idempotencyKey
+        self.body = body
+        var parameters: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(parts[0], plusIsSpace: true) else { continue }
+            let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusIsSpace: true) ?? String(parts[1]) : ""
+            if parameters[name] == nil { parameters[name] = value }
+        }
+        self.query = parameters
+    }
+
+    /// POST, PUT, PATCH and DELETE change data: they need write permission and honour
+    /// `Idempotency-Key`.
+    var isWrite: Bool {
+        ["POST", "PUT", "PATCH", "DELETE"].contains(method)
+    }
+}

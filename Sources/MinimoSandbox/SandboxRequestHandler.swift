@@ -1,0 +1,77 @@
+import Hummingbird
+
+/// Turns Hummingbird requests into `APIRequest`s for the store and its answers back into
+/// responses; also serves the unauthenticated `/__sandbox/...` control endpoints, which are
+/// neither counted nor rate limited.
+///
+/// The sandbox routes raw paths itself rather than through Hummingbird's router, so a
+/// percent-encoded email in `/contacts/by-email/{email}` is decoded exactly once, by us, and an
+/// unknown route still gets the error envelope and the rate-limit headers.
+struct SandboxRequestHandler: Sendable {
+    /// `HTTPField.Name`, reached through `HTTPFields` (which Hummingbird re-exports) to avoid importing HTTPTypes.
+    typealias FieldName = HTTPFields.Element.Name
+
+    let store: SandboxStore
+
+    /// Largest accepted request body.
+    static let maxBodyBytes = 4 * 1024 * 1024
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
+        let body = Array(buffer.readableBytesView)
+        let path = request.uri.path
+        if path == "/__sandbox" || path.hasPrefix("/__sandbox/") {
+            return Self.response(await control(method: request.method.rawValue, path: path, body: body))
+        }
+        let apiRequest = APIRequest(
+            method: request.method.rawValue, path: path, query: request.uri.query,
+            authorization: request.headers[.authorization],
+            idempotencyKey: FieldName("Idempotency-Key").flatMap { request.headers[$0] },
+            body: body)
+        let outcome = await store.handle(apiRequest)
+        if outcome.delayMilliseconds > 0 {
+            try? await Task.sleep(for: .milliseconds(outcome.delayMilliseconds))
+        }
+        return Self.response(outcome.answer)
+    }
+
+    /// `GET /__sandbox/stats`, `POST /__sandbox/reset-stats`, `GET|POST|DELETE /__sandbox/faults`.
+    private func control(method: String, path: String, body: [UInt8]) async -> SandboxAnswer {
+        switch (method, path) {
+        case ("GET", "/__sandbox/stats"):
+            return .json(200, await store.statsJSON)
+        case ("POST", "/__sandbox/reset-stats"):
+            await store.resetStats()
+            return .json(200, await store.statsJSON)
+        case ("GET", "/__sandbox/faults"):
+            return .json(200, .object(["queued": .int(await store.pendingFaults)]))
+        case ("POST", "/__sandbox/faults"):
+            do {
+                let queued = try await store.queueFaults(body: body)
+                return .json(200, .object(["queued": .int(queued)]))
+            } catch {
+                return error.answer
+            }
+        case ("DELETE", "/__sandbox/faults"):
+            await store.clearFaults()
+            return .json(200, .object(["queued": 0]))
+        default:
+            return APIError.notFound("No sandbox control endpoint \(method) \(path)").answer
+        }
+    }
+
+    static func response(_ answer: SandboxAnswer) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = answer.contentType
+        for header in answer.headers {
+            if let name = FieldName(header.name) {
+                headers.append(HTTPFields.Element(name: name, value: header.value))
+            }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status, reasonPhrase: SandboxStore.reason(answer.status)),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

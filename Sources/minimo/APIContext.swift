@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import MinimoKit
+import MinimoTUI
+
+/// A client built from the global options, plus the output helpers every API command shares.
+struct APIContext {
+    let client: MinimoClient
+    let profileName: String?
+
+    init(_ options: GlobalOptions) throws {
+        let resolved = try ProfileResolver(options: options).resolve()
+        var logger = Logger(label: "minimo.client")
+        if options.debug {
+            logger = Logger(label: "minimo.client") { label in StreamLogHandler.standardError(label: label) }
+            logger.logLevel = .debug
+        }
+        client = try MinimoClient(configuration: resolved.configuration, logger: logger)
+        profileName = resolved.profileName
+    }
+
+    /// Prints the exact body (for `--json`) or the human form, then the quota to stderr.
+    func emit<Value>(_ response: MinimoResponse<Value>, json: Bool, human: (Value) -> String) {
+        if json {
+            FileHandle.standardOutput.write(response.body)
+            if response.body.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        } else {
+            print(human(response.value))
+        }
+        if let quota = response.quota {
+            FileHandle.standardError.write(Data("\(quota.summary(now: Date()))\n".utf8))
+        }
+    }
+}
+
+/// Human output. Every string from the server is sanitised: a contact's fields can hold escape
+/// sequences, and printing them raw would let the API drive the user's terminal.
+enum HumanOutput {
+    static func safe(_ text: String) -> String { TerminalText.sanitize(text) }
+
+    static func value(_ value: JSONValue) -> String { safe(value.jsonText) }
+
+    static func consent(_ flag: Bool?) -> String {
+        switch flag {
+        case true?: "yes"
+        case false?: "no"
+        case nil: "unknown"
+        }
+    }
+
+    static func table(_ rows: [(String, String)], indent: Int = 2) -> String {
+        let width = rows.map { TerminalText.displayWidth($0.0) }.max() ?? 0
+        return rows.map { label, value in
+            String(repeating: " ", count: indent) + TerminalText.fit(label, columns: width) + "  " + value
+        }.joined(separator: "\n")
+    }
+
+    static func contact(_ contact: Contact) -> String {
+        var lines = ["\(safe(contact.email ?? "(no email)"))  (id \(safe(contact.id.rawValue)))"]
+        var rows: [(String, String)] = [
+            ("phone", safe(contact.phone ?? "—")),
+            ("status", safe(contact.status ?? "—")),
+            ("source", safe(contact.source ?? "—")),
+            ("company", contact.company.map(value) ?? "—"),
+            ("deleted", contact.deleted ? "yes" : "no"),
+        ]
+        if let consent = contact.marketingConsent {
+            rows.append(("consent", "email: \(Self.consent(consent.email)) · whatsapp: \(Self.consent(consent.whatsapp))"))
+        } else {
+            rows.append(("consent", "unknown (the server did not send it)"))
+        }
+        lines.append(table(rows))
+        if contact.customFields.isEmpty {
+            lines.append("  custom fields: none")
+        } else {
+            lines.append("  custom fields")
+            lines.append(table(contact.customFields.keys.sorted().map { (safe($0), value(contact.customFields[$0]!)) }, indent: 4))
+        }
+        let known: Set<String> = [
+            "id", "email", "phone", "status", "source", "custom_fields", "customFields", "company", "deleted",
+            "marketing_consent", "marketingConsent",
+        ]
+        let others = contact.fields.keys.filter { !known.contains($0) }.sorted()
+        if !others.isEmpty {
+            lines.append("  other fields")
+            lines.append(table(others.map { (safe($0), value(contact.fields[$0]!)) }, indent: 4))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

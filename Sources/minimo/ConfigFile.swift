@@ -1,0 +1,173 @@
+import Foundation
+
+/// `$XDG_CONFIG_HOME/minimo/config.toml` (default `~/.config/minimo/config.toml`).
+///
+/// ```toml
+/// default_profile = "acme"
+///
+/// [profiles.acme]
+/// base_url = "https://api.minimo.it"
+/// legacy_base_url = "https://app.minimo.it"
+/// api_key_file = "~/.config/minimo/acme.key"   # must be mode 0600
+/// # or: api_key_command = "pass show minimo/acme"
+/// # or: api_key_env = "ACME_MINIMO_KEY"
+/// ```
+///
+/// The reader understands the part of TOML this file needs: comments, `[table]` and
+/// `[profiles.NAME]` headers (NAME bare or quoted), and `key = value` with basic or literal
+/// strings, integers, floats and booleans. Anything else is an error naming the line, never a
+/// silent guess. (No TOML package is available to this project's builds; this is the subset.)
+struct ConfigFile: Equatable {
+    struct Profile: Equatable {
+        var baseURL: String?
+        var legacyBaseURL: String?
+        var apiKeyFile: String?
+        var apiKeyCommand: String?
+        var apiKeyEnv: String?
+        var timeout: Double?
+    }
+
+    var defaultProfile: String?
+    var profiles: [String: Profile] = [:]
+
+    static func defaultURL(environment: [String: String]) -> URL {
+        if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("minimo/config.toml")
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".config/minimo/config.toml")
+    }
+
+    /// Reads the file; a missing file is an empty configuration.
+    static func load(from url: URL) throws -> ConfigFile {
+        guard FileManager.default.fileExists(atPath: url.path) else { return ConfigFile() }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CLIError(.usage, "cannot read the config file \(url.path)")
+        }
+        do {
+            return try parse(String(decoding: data, as: UTF8.self))
+        } catch let error as ConfigSyntaxError {
+            throw CLIError(.usage, "\(url.path):\(error.line): \(error.message)")
+        }
+    }
+
+    struct ConfigSyntaxError: Error {
+        var line: Int
+        var message: String
+    }
+
+    static func parse(_ text: String) throws -> ConfigFile {
+        var config = ConfigFile()
+        var table: [String] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            var line = Substring(stripComment(String(rawLine))).trimmingCharacters(in: .whitespaces)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), !line.hasPrefix("[[") else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "malformed table header \(line)")
+                }
+                table = try splitKey(String(line.dropFirst().dropLast()), line: lineNumber)
+                guard table.first == "profiles", table.count == 2 else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "unknown table [\(table.joined(separator: "."))] (expected [profiles.NAME])")
+                }
+                if config.profiles[table[1]] == nil { config.profiles[table[1]] = Profile() }
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigSyntaxError(line: lineNumber, message: "expected key = value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = try parseValue(line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces), line: lineNumber)
+            if table.isEmpty {
+                guard key == "default_profile", case .string(let name) = value else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "unknown top-level key '\(key)' (expected default_profile = \"NAME\")")
+                }
+                config.defaultProfile = name
+                continue
+            }
+            var profile = config.profiles[table[1]] ?? Profile()
+            switch (key, value) {
+            case ("base_url", .string(let text)): profile.baseURL = text
+            case ("legacy_base_url", .string(let text)): profile.legacyBaseURL = text
+            case ("api_key_file", .string(let text)): profile.apiKeyFile = text
+            case ("api_key_command", .string(let text)): profile.apiKeyCommand = text
+            case ("api_key_env", .string(let text)): profile.apiKeyEnv = text
+            case ("timeout", .number(let seconds)): profile.timeout = seconds
+            case ("api_key", _):
+                throw ConfigSyntaxError(line: lineNumber, message: "keys are not stored in the config file; use api_key_file (mode 0600), api_key_command or api_key_env")
+            default:
+                throw ConfigSyntaxError(line: lineNumber, message: "unknown or mistyped profile setting '\(key)'")
+            }
+            config.profiles[table[1]] = profile
+        }
+        return config
+    }
+
+    enum Value: Equatable {
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+    }
+
+    private static func parseValue(_ text: String, line: Int) throws -> Value {
+        if text.hasPrefix("\"") {
+            guard text.count >= 2, text.hasSuffix("\"") else { throw ConfigSyntaxError(line: line, message: "unterminated string") }
+            var result = ""
+            var iterator = text.dropFirst().dropLast().makeIterator()
+            while let character = iterator.next() {
+                guard character == "\\" else { result.append(character); continue }
+                switch iterator.next() {
+                case "\""?: result.append("\"")
+                case "\\"?: result.append("\\")
+                case "n"?: result.append("\n")
+                case "t"?: result.append("\t")
+                default: throw ConfigSyntaxError(line: line, message: "unsupported escape in string")
+                }
+            }
+            return .string(result)
+        }
+        if text.hasPrefix("'") {
+            guard text.count >= 2, text.hasSuffix("'") else { throw ConfigSyntaxError(line: line, message: "unterminated string") }
+            return .string(String(text.dropFirst().dropLast()))
+        }
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        if let number = Double(text.replacingOccurrences(of: "_", with: "")) { return .number(number) }
+        throw ConfigSyntaxError(line: line, message: "cannot read value '\(text)' (strings need quotes)")
+    }
+
+    private static func splitKey(_ text: String, line: Int) throws -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quoted = false
+        for character in text {
+            if character == "\"" { quoted.toggle(); continue }
+            if character == ".", !quoted {
+                parts.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+                continue
+            }
+            current.append(character)
+        }
+        if quoted { throw ConfigSyntaxError(line: line, message: "unterminated quoted name") }
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        if parts.contains(where: \.isEmpty) { throw ConfigSyntaxError(line: line, message: "empty name in table header") }
+        return parts
+    }
+
+    /// Drops a `#` comment that is not inside a string.
+    private static func stripComment(_ line: String) -> String {
+        var inBasic = false
+        var inLiteral = false
+        var previous: Character = " "
+        for (offset, character) in line.enumerated() {
+            if character == "\"", !inLiteral, previous != "\\" { inBasic.toggle() }
+            if character == "'", !inBasic { inLiteral.toggle() }
+            if character == "#", !inBasic, !inLiteral { return String(line.prefix(offset)) }
+            previous = character
+        }
+        return line
+    }
+}

@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import MinimoKit
+
+struct ContactsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contacts",
+        abstract: "Look up, create, update and delete contacts.",
+        subcommands: [Get.self, Upsert.self, Update.self, Delete.self, List.self])
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the contact with this email (GET /contacts/by-email/{email}).")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The contact's email address.") var email: String
+        @Flag(help: "Print the API's answer exactly as received.") var json = false
+
+        func run() async throws {
+            try ContentChecks.email(email)
+            let context = try APIContext(global)
+            let response = try await context.client.contact(email: email)
+            context.emit(response, json: json, human: HumanOutput.contact)
+        }
+    }
+
+    struct Upsert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a contact, or update the one matching its email, then its phone (POST /contacts).",
+            discussion: """
+                Custom field values are read as JSON when they are valid JSON (3, true, null, {"a":1}, "text"), \
+                otherwise as text: --field plan=pro --field seats=3 --field 'zip="00184"'.
+                The write carries an Idempotency-Key, so a retry after a network error cannot apply it twice.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Email address (required; the match key).") var email: String
+        @Option(help: "Phone in E.164 form, e.g. +393391234567.") var phone: String?
+        @Option(name: .customLong("field"), help: ArgumentHelp("A custom field, KEY=VALUE (repeatable).", valueName: "key=value"))
+        var fields: [String] = []
+        @Option(name: .customLong("consent"), help: ArgumentHelp("Marketing consent, email=on|off or whatsapp=on|off (repeatable).", valueName: "channel=on|off"))
+        var consents: [String] = []
+        @Flag(help: "Print the API's answer exactly as received.") var json = false
+
+        func validate() throws {
+            _ = try FieldArguments.parse(fields)
+            _ = try FieldArguments.consent(consents)
+        }
+
+        func run() async throws {
+            try ContentChecks.email(email)
+            try ContentChecks.phone(phone)
+            let context = try APIContext(global)
+            let upsert = ContactUpsert(
+                email: email, phone: phone, customFields: try FieldArguments.parse(fields),
+                marketingConsent: try FieldArguments.consent(consents))
+            let response = try await context.client.upsertContact(upsert)
+            context.emit(response, json: json) { result in
+                "\(result.created ? "created" : "updated") contact \(HumanOutput.safe(result.contactID.rawValue))"
+            }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Update a contact by id, sending only what you name (PUT /contacts/{id}).",
+            discussion: """
+                Custom fields are merged into the existing ones; --unset-field KEY deletes one (sent as null). \
+                Updating a soft-deleted contact restores it; `minimo contacts update ID` with nothing else restores only.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The contact's id.") var id: String
+        @Option(help: "New email address.") var email: String?
+        @Option(help: "New phone in E.164 form.") var phone: String?
+        @Option(name: .customLong("field"), help: ArgumentHelp("Set a custom field, KEY=VALUE (repeatable).", valueName: "key=value"))
+        var fields: [String] = []
+        @Option(name: .customLong("unset-field"), help: ArgumentHelp("Delete a custom field (repeatable).", valueName: "key"))
+        var unsetFields: [String] = []
+        @Option(name: .customLong("consent"), help: ArgumentHelp("email=on|off or whatsapp=on|off (repeatable).", valueName: "channel=on|off"))
+        var consents: [String] = []
+        @Flag(help: "Print the API's answer exactly as received.") var json = false
+
+        func validate() throws {
+            _ = try FieldArguments.parse(fields)
+            _ = try FieldArguments.consent(consents)
+            guard !id.isEmpty else { throw ValidationError("the contact id is empty") }
+        }
+
+        func run() async throws {
+            if let email { try ContentChecks.email(email) }
+            try ContentChecks.phone(phone)
+            let context = try APIContext(global)
+            var custom = try FieldArguments.parse(fields)
+            for key in unsetFields { custom[key] = .null }
+            let update = ContactUpdate(
+                email: email, phone: phone, customFields: custom, marketingConsent: try FieldArguments.consent(consents))
+            let response = try await context.client.updateContact(id: ContactID(id), update)
+            context.emit(response, json: json) { contact in
+                contact.map(HumanOutput.contact) ?? "updated contact \(HumanOutput.safe(id))"
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Soft-delete a contact by id (DELETE /contacts/{id}); `contacts update ID` restores it.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The contact's id.") var id: String
+        @Flag(help: "Print the API's answer exactly as received.") var json = false
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let response = try await context.client.deleteContact(id: ContactID(id))
+            context.emit(response, json: json) { result in
+                "deleted contact \(HumanOutput.safe(result.contactID.rawValue)) (restore with: minimo contacts update \(HumanOutput.safe(result.contactID.rawValue)))"
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List one page of contacts (GET /contacts?page=&limit=), where the server has a listing.")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Page number, from 1.") var page = 1
+        @Option(help: "Contacts per page, 1 to 100.") var limit = 25
+        @Flag(help: "Print the API's answer exactly as received.") var json = false
+
+        func validate() throws {
+            guard page >= 1 else { throw ValidationError("--page starts at 1") }
+            guard (1...100).contains(limit) else { throw ValidationError("--limit must be between 1 and 100") }
+        }
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let response = try await context.client.listContacts(page: page, limit: limit, priority: .interactive)
+            context.emit(response, json: json) { page in
+                var lines = page.contacts.map { contact in
+                    "\(HumanOutput.safe(contact.id.rawValue))\t\(HumanOutput.safe(contact.email ?? "—"))\t\(HumanOutput.safe(contact.phone ?? "—"))"
+                }
+                let of = page.totalPages.map { " of \($0)" } ?? ""
+                lines.append("page \(page.page)\(of)\(page.total.map { ", \($0) contacts" } ?? "")\(page.hasNext ? " (more: --page \(page.page + 1))" : "")")
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
+}
+
+/// Parsing of `--field KEY=VALUE` and `--consent CHANNEL=on|off`.
+enum FieldArguments {
+    static func parse(_ arguments: [String]) throws -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        for argument in arguments {
+            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+                throw ValidationError("--field expects KEY=VALUE, got '\(argument)'")
+            }
+            let key = String(argument[..<equals])
+            let raw = String(argument[argument.index(after: equals)...])
+            guard !key.contains(where: { $0.isWhitespace }) else { throw ValidationError("--field key '\(key)' contains spaces") }
+            fields[key] = (try? JSONValue.parse(Data(raw.utf8))) ?? .string(raw)
+        }
+        return fields
+    }
+
+    static func consent(_ arguments: [String]) throws -> MarketingConsent {
+        var consent = MarketingConsent()
+        for argument in arguments {
+            let parts = argument.lowercased().split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--consent expects CHANNEL=on|off, got '\(argument)'") }
+            let flag: Bool
+            switch parts[1] {
+            case "on", "true", "yes", "1": flag = true
+            case "off", "false", "no", "0": flag = false
+            default: throw ValidationError("--consent value must be on or off, got '\(parts[1])'")
+            }
+            switch parts[0] {
+            case "email": consent.email = flag
+            case "whatsapp": consent.whatsapp = flag
+            default: throw ValidationError("--consent channel must be email or whatsapp, got '\(parts[0])'")
+            }
+        }
+        return consent
+    }
+}
+
+/// Checks of what a value says (not of how the command was typed): they fail with the
+/// validation exit code, before any request is spent.
+enum ContentChecks {
+    static func email(_ email: String) throws {
+        guard ContactValidation.isValidEmail(email) else {
+            throw CLIError(.validation, "'\(HumanOutput.safe(email))' is not a valid email address")
+        }
+    }
+
+    static func phone(_ phone: String?) throws {
+        guard let phone, !ContactValidation.isValidPhone(phone) else { return }
+        throw CLIError(.validation, "'\(HumanOutput.safe(phone))' is not an E.164 phone number (like +393391234567: +, country code, digits only)")
+    }
+}

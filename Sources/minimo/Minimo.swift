@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import MinimoKit
+import MinimoTUI
+
+struct Minimo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minimo",
+        abstract: "Browse and edit the contacts of a Minimo account, from the terminal.",
+        discussion: """
+            Key and endpoint come from flags, the environment (MINIMO_API_KEY, MINIMO_BASE_URL, MINIMO_PROFILE) \
+            or ~/.config/minimo/config.toml profiles. The key is never printed.
+
+            Exit codes:
+              0  success
+              1  other failure
+              2  usage or configuration error (bad flag, bad config file, plain http to a remote host)
+              3  authentication (no key, key file readable by others, 401, 403)
+              4  not found (404, listing not available)
+              5  rate limited (429 after the allowed waits)
+              6  network or server error (connection, timeout, 5xx, unreadable answer)
+              7  validation (422, 400, 409: bad email, phone, field or conflicting email)
+            """,
+        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self])
+
+    func run() async throws {
+        print(Minimo.helpMessage())
+        print("\nThe full-screen TUI is on its way; try `minimo demo` to see the client against the embedded sandbox.")
+    }
+}
+
+@main
+enum MinimoMain {
+    static func main() async {
+        do {
+            var command = try Minimo.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            fail(error.message, status: error.status)
+        } catch let error as MinimoError {
+            fail(TerminalText.sanitize(error.description), status: ExitStatus.forError(error))
+        } catch {
+            let code = Minimo.exitCode(for: error)
+            if code == .validationFailure {
+                // ArgumentParser uses 64 for usage errors; ours is 2, as documented.
+                FileHandle.standardError.write(Data((Minimo.fullMessage(for: error) + "\n").utf8))
+                exit(ExitStatus.usage.rawValue)
+            }
+            Minimo.exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String, status: ExitStatus) -> Never {
+        FileHandle.standardError.write(Data("minimo: \(message)\n".utf8))
+        exit(status.rawValue)
+    }
+}

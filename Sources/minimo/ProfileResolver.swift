@@ -1,0 +1,122 @@
+import Foundation
+import MinimoKit
+
+/// Turns flags, environment and config file into a client configuration.
+///
+/// Precedence, highest first — base URL: `--base-url`, `MINIMO_BASE_URL`, the profile's
+/// `base_url`, `https://api.minimo.it`. Key: `--api-key-file`, `--api-key` (with a warning),
+/// `MINIMO_API_KEY`, then the profile's `api_key_file`, `api_key_command`, `api_key_env`.
+/// Profile: `--profile`, `MINIMO_PROFILE`, the file's `default_profile`.
+struct ProfileResolver {
+    var options: GlobalOptions
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+    var warn: (String) -> Void = { message in FileHandle.standardError.write(Data("minimo: warning: \(message)\n".utf8)) }
+
+    struct Resolved {
+        var profileName: String?
+        var configuration: MinimoConfiguration
+    }
+
+    func resolve() throws -> Resolved {
+        let configURL = options.config.map { URL(fileURLWithPath: $0) } ?? ConfigFile.defaultURL(environment: environment)
+        if options.config != nil, !FileManager.default.fileExists(atPath: configURL.path) {
+            throw CLIError(.usage, "config file \(configURL.path) does not exist")
+        }
+        let file = try ConfigFile.load(from: configURL)
+        let name = options.profile ?? environment["MINIMO_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? file.defaultProfile
+        var profile = ConfigFile.Profile()
+        if let name {
+            guard let found = file.profiles[name] else {
+                let known = file.profiles.keys.sorted()
+                throw CLIError(
+                    .usage,
+                    "no profile '\(name)' in \(configURL.path)" + (known.isEmpty ? " (the file defines none)" : " (known: \(known.joined(separator: ", ")))"))
+            }
+            profile = found
+        }
+        let baseText = options.baseURL ?? environment["MINIMO_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? profile.baseURL
+            ?? MinimoConfiguration.defaultBaseURL.absoluteString
+        guard let baseURL = URL(string: baseText), baseURL.host != nil else {
+            throw CLIError(.usage, "'\(baseText)' is not a valid base URL (expected https://host)")
+        }
+        let key = try resolveKey(profile: profile, profileName: name)
+        var configuration = MinimoConfiguration(baseURL: baseURL, apiKey: key)
+        if let timeout = options.timeout ?? profile.timeout { configuration.timeout = timeout }
+        configuration.retry.maxRateLimitWait = options.maxWait
+        do {
+            _ = try configuration.resolvedAPIBase()
+        } catch let error as MinimoError {
+            throw CLIError(.usage, error.message)
+        }
+        return Resolved(profileName: name, configuration: configuration)
+    }
+
+    private func resolveKey(profile: ConfigFile.Profile, profileName: String?) throws -> String {
+        if let path = options.apiKeyFile { return try Self.readKeyFile(path) }
+        if let key = options.apiKey {
+            warn("--api-key puts the key in the process list and shell history; prefer MINIMO_API_KEY or --api-key-file")
+            return try Self.checked(key, from: "--api-key")
+        }
+        if let key = environment["MINIMO_API_KEY"], !key.isEmpty { return try Self.checked(key, from: "MINIMO_API_KEY") }
+        if let path = profile.apiKeyFile { return try Self.readKeyFile(path) }
+        if let command = profile.apiKeyCommand { return try Self.runKeyCommand(command) }
+        if let variable = profile.apiKeyEnv {
+            guard let key = environment[variable], !key.isEmpty else {
+                throw CLIError(.auth, "profile '\(profileName ?? "")' reads its key from $\(variable), which is not set")
+            }
+            return try Self.checked(key, from: "$\(variable)")
+        }
+        throw CLIError(
+            .auth,
+            """
+            no API key. Set MINIMO_API_KEY, pass --api-key-file PATH (mode 0600), or add a profile to \
+            ~/.config/minimo/config.toml (see `minimo help`). To explore without a key: minimo demo
+            """)
+    }
+
+    static func checked(_ raw: String, from source: String) throws -> String {
+        let key = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else { throw CLIError(.auth, "the API key from \(source) is empty") }
+        guard !key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
+            throw CLIError(.auth, "the API key from \(source) contains spaces or control characters")
+        }
+        return key
+    }
+
+    /// Reads a key file, refusing one that others can read: the key grants writes to the account.
+    static func readKeyFile(_ rawPath: String) throws -> String {
+        let path = NSString(string: rawPath).expandingTildeInPath
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw CLIError(.auth, "cannot read the key file \(path): it does not exist") }
+        let mode = info.st_mode & 0o777
+        if mode & 0o077 != 0 {
+            throw CLIError(
+                .auth,
+                "refusing the key file \(path): its mode is \(String(mode, radix: 8)), readable by others; run: chmod 600 \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError(.auth, "cannot read the key file \(path)")
+        }
+        return try checked(String(decoding: data, as: UTF8.self), from: path)
+    }
+
+    /// Runs `api_key_command` (e.g. `pass show minimo/acme`) and takes the first line it prints.
+    static func runKeyCommand(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        do { try process.run() } catch {
+            throw CLIError(.auth, "cannot run the key command: \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CLIError(.auth, "the key command exited with status \(process.terminationStatus)")
+        }
+        let firstLine = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        return try checked(firstLine, from: "the key command")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import MinimoSandbox
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run a local Minimo-compatible API server for tests and experiments.",
+        discussion: """
+            Serves the contact and custom-field endpoints under /public/v1 and /v1, with seeded data, \
+            per-key rate limits, idempotency keys and optional fault injection. Any key shaped \
+            mn-CLIENT-SECRET is accepted unless --api-key is given; mn-readonly-... keys may only read. \
+            GET /__sandbox/stats reports what the server saw. Runs until Ctrl-C.
+            """)
+
+    @Option(help: "Address to listen on (loopback by default).") var host = "127.0.0.1"
+    @Option(help: "Port; 0 picks a free one.") var port = 8080
+    @Option(help: "Number of contacts to seed.") var seed = 50
+    @Option(help: "Random seed for the generated data (same seed, same data).") var randomSeed: UInt64 = 42
+    @Option(help: ArgumentHelp("Requests per window per key, e.g. 100/60s, 10/2s, 500/1m.", valueName: "n/window"))
+    var rateLimit = "100/60s"
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("Accept only this key (repeatable).", valueName: "key"))
+    var apiKeys: [String] = []
+    @Option(help: "Fraction of requests answered 500 or 503 (0...1).") var faultRate = 0.0
+    @Option(help: "Fraction of requests answered slowly.") var slowRate = 0.0
+    @Option(help: "Delay of a slow answer, in milliseconds.") var slowMs = 0
+    @Option(help: "Fraction of answers with a truncated JSON body.") var malformedRate = 0.0
+    @Option(help: "Fraction of answers that are HTML error pages.") var htmlRate = 0.0
+    @Flag(help: "Answer 404 to GET /contacts, like an API without a listing.") var noListing = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
+        for (name, rate) in [("--fault-rate", faultRate), ("--slow-rate", slowRate), ("--malformed-rate", malformedRate), ("--html-rate", htmlRate)]
+        where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        guard slowMs >= 0 else { throw ValidationError("--slow-ms must be 0 or more") }
+        do { _ = try RateLimitRule(parsing: rateLimit) } catch { throw ValidationError("--rate-limit: \(error)") }
+    }
+
+    func makeConfiguration() throws -> SandboxConfiguration {
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.contactCount = seed
+        configuration.randomSeed = randomSeed
+        configuration.rateLimit = try RateLimitRule(parsing: rateLimit)
+        configuration.apiKeys = apiKeys
+        configuration.listingEnabled = !noListing
+        configuration.faults = FaultConfiguration(
+            errorRate: faultRate, slowRate: slowRate, slowMilliseconds: slowMs, malformedRate: malformedRate, htmlRate: htmlRate)
+        return configuration
+    }
+
+    func run() async throws {
+        let server = SandboxServer(configuration: try makeConfiguration())
+        let url: URL
+        do { url = try await server.start() } catch {
+            throw CLIError(.network, "cannot start the sandbox on \(host):\(port): \(error)")
+        }
+        let key = apiKeys.first ?? SandboxServer.demoAPIKey
+        print("""
+            minimo sandbox listening on \(url.absoluteString)
+              API        \(url.absoluteString)/public/v1 (also /v1)
+              API key    \(key)\(apiKeys.isEmpty ? "  (any mn-CLIENT-SECRET key works)" : "")
+              data       \(seed) contacts (random seed \(randomSeed)), rate limit \(rateLimit) per key
+              stats      \(url.absoluteString)/__sandbox/stats
+              try        MINIMO_BASE_URL=\(url.absoluteString) MINIMO_API_KEY=\(key) minimo contacts get customer@example.com
+            Ctrl-C to stop.
+            """)
+        fflush(nil)
+        await SignalWaiter.waitForTermination()
+        await server.stop()
+        print("sandbox stopped")
+    }
+}
+
+/// Waits for SIGINT or SIGTERM without killing the process, so servers can stop cleanly.
+enum SignalWaiter {
+    static func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = ResumeOnce(continuation)
+            for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { once.resume() }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+
+    private final class ResumeOnce: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Void, Never>?
+        private var sources: [DispatchSourceSignal] = []
+
+        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+        func keep(_ source: DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+
+        func resume() {
+            let pending: CheckedContinuation<Void, Never>? = lock.withLock {
+                defer { continuation = nil }
+                return continuation
+            }
+            pending?.resume()
+        }
+    }
+}

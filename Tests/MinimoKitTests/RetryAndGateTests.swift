@@ -1,0 +1,137 @@
+import Foundation
+import MinimoSandbox
+import Testing
+
+@testable import MinimoKit
+
+@Suite struct RetryTests {
+    @Test func a503ThenA200IsRetried() async throws {
+        try await SandboxHarness.with { sandbox in
+            let clock = RecordingClock()
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: clock, recorder: recorder)
+            try await sandbox.scriptFaults([503])
+            let contact = try await client.contact(email: "customer@example.com")
+            #expect(contact.status == 200)
+            #expect(await recorder.exchanges.map(\.status) == [503, 200])
+            #expect(await recorder.exchanges.map(\.attempt) == [1, 2])
+            #expect(clock.sleeps.count == 1)
+            #expect(clock.sleeps[0] >= 0 && clock.sleeps[0] < 0.25)
+        }
+    }
+
+    @Test func persistentServerErrorsGiveUpAfterThreeRetries() async throws {
+        try await SandboxHarness.with { sandbox in
+            let clock = RecordingClock()
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: clock, recorder: recorder)
+            try await sandbox.scriptFaults([500, 503, "html", 500, 500])
+            let error = await minimoError { _ = try await client.contact(email: "customer@example.com") }
+            #expect(error?.kind == .server)
+            #expect(await recorder.exchanges.count == 4)
+            #expect(clock.sleeps.count == 3)
+        }
+    }
+
+    @Test func a422IsNotRetried() async throws {
+        try await SandboxHarness.with { sandbox in
+            let clock = RecordingClock()
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: clock, recorder: recorder)
+            let error = await minimoError { _ = try await client.upsertContact(ContactUpsert(email: "bad-email")) }
+            #expect(error?.status == 422)
+            #expect(await recorder.exchanges.count == 1)
+            #expect(clock.sleeps.isEmpty)
+        }
+    }
+
+    @Test func aWriteIsRetriedWithTheSameIdempotencyKeyAndAppliedOnce() async throws {
+        try await SandboxHarness.with { sandbox in
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: RecordingClock(), recorder: recorder)
+            try await sandbox.scriptFaults([503, "malformed"])
+            _ = try await client.upsertContact(ContactUpsert(email: "retry@example.com"))
+            let keys = await recorder.exchanges.map { $0.requestHeaders.value(of: "Idempotency-Key") }
+            #expect(keys.count == 3)
+            #expect(Set(keys).count == 1)
+            #expect(keys[0] != nil)
+            #expect(try await sandbox.stats()["writesApplied"]?.intValue == 1)
+        }
+    }
+
+    @Test func aPostWithoutIdempotencyKeyIsNotRetriedOnANetworkError() async throws {
+        // A port with nothing listening: the connection is refused.
+        let port = try await SandboxHarness.with { sandbox in sandbox.baseURL.port! }
+        let clock = RecordingClock()
+        let recorder = ExchangeRecorder()
+        let client = try MinimoClient(
+            configuration: MinimoConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)")!, apiKey: SandboxHarness.key, timeout: 5),
+            clock: clock, recorder: recorder)
+        let post = await minimoError { _ = try await client.upsertContact(ContactUpsert(email: "x@example.com"), idempotencyKey: nil) }
+        #expect(post?.kind == .network)
+        #expect(await recorder.exchanges.count == 1)
+        #expect(clock.sleeps.isEmpty)
+        // The same failure on a GET is retried three times.
+        let get = await minimoError { _ = try await client.contact(email: "x@example.com") }
+        #expect(get?.kind == .network)
+        #expect(get?.message.contains("connection refused") == true)
+        #expect(await recorder.exchanges.count == 5)
+        #expect(clock.sleeps.count == 3)
+        #expect(await recorder.exchanges.last?.error != nil)
+    }
+
+    @Test func malformedBodiesAreRetriedForReadsThenReported() async throws {
+        try await SandboxHarness.with { sandbox in
+            let client = try sandbox.client(clock: RecordingClock(), retry: RetryPolicy(maxRetries: 1))
+            try await sandbox.scriptFaults(["malformed", "malformed"])
+            let error = await minimoError { _ = try await client.contact(email: "customer@example.com") }
+            #expect(error?.kind == .decoding)
+        }
+    }
+}
+
+@Suite struct QuotaGateIntegrationTests {
+    @Test func thirtyLookupsAtTenPerTwoSecondsGetNo429() async throws {
+        try await SandboxHarness.with({ $0.rateLimit = RateLimitRule(limit: 10, window: .seconds(2)) }) { sandbox in
+            let client = try sandbox.client()
+            let emails = ["customer@example.com", "nobody-\(UUID())@example.com"]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        do { _ = try await client.contact(email: emails[index % 2]) } catch let error as MinimoError where error.kind == .notFound {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stats = try await sandbox.stats()
+            #expect(sandbox.count(stats, status: 429) == 0)
+            #expect(stats["receivedWhileExhausted"]?.intValue == 0)
+            #expect(stats["requests"]?["total"]?.intValue == 30)
+        }
+    }
+
+    @Test func withTheGateOffThe429IsHonouredAndRetried() async throws {
+        try await SandboxHarness.with({ $0.rateLimit = RateLimitRule(limit: 2, window: .seconds(1)) }) { sandbox in
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(gate: .init(enabled: false), recorder: recorder)
+            for _ in 0..<3 { _ = try await client.contact(email: "customer@example.com") }
+            let statuses = await recorder.exchanges.compactMap(\.status)
+            #expect(statuses.filter { $0 == 429 }.count == 1)
+            #expect(statuses.last == 200)
+        }
+    }
+
+    @Test func quotaUpdatesArePublished() async throws {
+        try await SandboxHarness.with { sandbox in
+            let client = try sandbox.client()
+            let updates = client.quotaUpdates()
+            _ = try await client.contact(email: "customer@example.com")
+            var seen: QuotaSnapshot?
+            for await status in updates {
+                if let snapshot = status.snapshot { seen = snapshot; break }
+            }
+            #expect(seen?.remaining == 99)
+            #expect(seen?.limit == 100)
+        }
+    }
+}

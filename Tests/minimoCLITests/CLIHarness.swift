@@ -1,0 +1,68 @@
+import Foundation
+import MinimoSandbox
+import Testing
+
+/// Runs the real `minimo` binary (built next to the test bundle) as a child process.
+struct CLIRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static var binary: URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [bundleDirectory.appendingPathComponent("minimo")]
+        // The xctest bundle may be a directory nested one level deeper on some layouts.
+        candidates.append(bundleDirectory.deletingLastPathComponent().appendingPathComponent("minimo"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in).
+    static func run(_ arguments: [String], environment: [String: String] = [:], home: URL? = nil) throws -> CLIRun {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let homeDirectory = home ?? FileManager.default.temporaryDirectory.appendingPathComponent("minimo-cli-home-\(UUID())")
+        var env = ["PATH": "/usr/bin:/bin", "HOME": homeDirectory.path, "LANG": "C.UTF-8"]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        process.waitUntilExit()
+        group.wait()
+        return CLIRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A sandbox for one test, stopped afterwards.
+func withSandbox<T>(
+    _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (URL) async throws -> T
+) async throws -> T {
+    var configuration = SandboxConfiguration()
+    configuration.contactCount = 20
+    configure(&configuration)
+    let server = SandboxServer(configuration: configuration)
+    let url = try await server.start()
+    do {
+        let result = try await body(url)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
