@@ -37,8 +37,23 @@ public protocol HTTPTransport: Sendable {
     func execute(_ request: TransportRequest, timeout: Double) async throws -> TransportResponse
 }
 
-/// HTTP over AsyncHTTPClient's shared client: keep-alive connection pool, TLS for https.
+/// HTTP over AsyncHTTPClient: keep-alive connection pool, TLS for https.
 public struct AsyncHTTPClientTransport: HTTPTransport {
+    /// One client per process, never shut down (so it is never deinitialised either).
+    ///
+    /// Unlike `HTTPClient.shared` it does not retry failed connection attempts until the
+    /// request's deadline: a refused connection must surface at once, so the status bar can say
+    /// offline and our own retry policy (bounded, with jitter) decides what happens next. It never
+    /// follows redirects: a redirect could carry the `Authorization` header to another host.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.idleTimeout = .seconds(60)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// Bodies beyond this are refused rather than buffered without bound.
     public var maxBodyBytes: Int
 
@@ -52,7 +67,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1_000_000_000))
-        let response = try await HTTPClient.shared.execute(outgoing, deadline: deadline)
+        let response = try await Self.client.execute(outgoing, deadline: deadline)
         let buffer = try await response.body.collect(upTo: maxBodyBytes)
         return TransportResponse(
             status: Int(response.status.code),

@@ -87,6 +87,10 @@ public actor QuotaGate {
     public func acquire(_ priority: RequestPriority) async throws {
         try Task.checkCancellation()
         if !configuration.enabled {
+            // No predictions, but a 429's wait is a fact the server stated: honour it.
+            if let blockedUntil, blockedUntil > clock.now() {
+                try await clock.sleep(seconds: blockedUntil.timeIntervalSince(clock.now()))
+            }
             inFlight += 1
             return
         }

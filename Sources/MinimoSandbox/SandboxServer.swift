@@ -50,6 +50,7 @@ public actor SandboxServer {
     /// - Throws: the bind error, e.g. when the port is taken.
     public func start() async throws -> URL {
         if let baseURL { return baseURL }
+        guard group == nil else { throw SandboxServerError(message: "The sandbox is already starting") }
         let (ports, portContinuation) = AsyncThrowingStream<Int, any Error>.makeStream()
         let handler = SandboxRequestHandler(store: store)
         let app = Application(

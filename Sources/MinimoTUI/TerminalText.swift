@@ -25,7 +25,9 @@ public enum TerminalText {
             var dropped = 0
             var escapes = ""
             for scalar in scalars {
-                if let escaped = escape(scalar) {
+                // Joiners and non-joiners inside a cluster build emoji sequences and shape
+                // Indic and Persian text; alone they are invisible, and escaped above.
+                if let escaped = escape(scalar), scalar.value != 0x200C, scalar.value != 0x200D {
                     escapes += escaped
                     continue
                 }

@@ -18,8 +18,10 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in).
-    static func run(_ arguments: [String], environment: [String: String] = [:], home: URL? = nil) throws -> CLIRun {
+    /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in). The wait
+    /// happens on a Dispatch thread, never on Swift's cooperative pool: the in-process sandbox
+    /// needs those threads to answer the child.
+    static func run(_ arguments: [String], environment: [String: String] = [:], home: URL? = nil) async throws -> CLIRun {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -31,20 +33,26 @@ enum CLI {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        process.waitUntilExit()
-        group.wait()
-        return CLIRun(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                // Read both pipes at once so a chatty child cannot block on a full pipe.
+                let group = DispatchGroup()
+                nonisolated(unsafe) var errData = Data()
+                group.enter()
+                DispatchQueue.global().async {
+                    errData = err.fileHandleForReading.readDataToEndOfFile()
+                    group.leave()
+                }
+                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                group.wait()
+                process.waitUntilExit()
+                continuation.resume(returning: CLIRun(
+                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                    stderr: String(decoding: errData, as: UTF8.self)))
+            }
+        }
     }
 }
 
