@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // ncursesw plus a C shim for the macros and globals Swift cannot import.
@@ -30,7 +31,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "MinimoCache", dependencies: ["MinimoKit"]),
+        .target(
+            name: "MinimoCache",
+            dependencies: ["MinimoKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "MinimoTUI", dependencies: ["MinimoCache", "MinimoKit", "CNcurses"]),
         // The sandbox shares no code with the client on purpose: a misreading of the API
         // cannot then hide on both sides at once.
@@ -52,7 +56,7 @@ let package = Package(
         ),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
         .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
-        .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache"]),
+        .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),
         .testTarget(name: "MinimoTUITests", dependencies: ["MinimoTUI"]),
         .testTarget(
             name: "MinimoSandboxTests",
@@ -61,7 +65,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "minimoCLITests", dependencies: ["MinimoSandbox"]),
+        .testTarget(name: "minimoCLITests", dependencies: ["MinimoSandbox", "MinimoCache", "MinimoKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,14 @@
 import Foundation
 import Logging
+import MinimoCache
 import MinimoKit
 import MinimoTUI
 
-/// A client built from the global options, plus the output helpers every API command shares.
+/// A client and the profile's cache built from the global options, plus the output helpers
+/// every API command shares.
 struct APIContext {
     let client: MinimoClient
+    let store: ContactStore
     let profileName: String?
 
     init(_ options: GlobalOptions) throws {
@@ -17,6 +20,50 @@ struct APIContext {
         }
         client = try MinimoClient(configuration: resolved.configuration, logger: logger)
         profileName = resolved.profileName
+        do {
+            store = try ContactStore(
+                client: client, location: CacheLocation.resolve(override: options.cacheDir), profile: resolved.cacheName,
+                policy: FreshnessPolicy(ttl: options.ttl))
+        } catch {
+            throw CLIError(.failure, "cannot open the cache: \(error)")
+        }
+    }
+
+    /// Prints raw bytes (a `--json` body) with a final newline.
+    static func writeBody(_ body: Data) {
+        FileHandle.standardOutput.write(body)
+        if body.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+    }
+
+    func printQuota() async {
+        if let quota = await client.gate.current {
+            FileHandle.standardError.write(Data("\(quota.summary(now: Date()))\n".utf8))
+        }
+    }
+
+    /// Sends the outbox and turns the fate of entry `seq` into output and an exit status.
+    func sendAndReport(_ seq: Int64, json: Bool, human: (SentAnswer) -> String) async throws {
+        let report = await store.sendOutbox()
+        await printQuota()
+        if let answer = report.answers[seq] {
+            if json { Self.writeBody(answer.body) } else { print(human(answer)) }
+            return
+        }
+        let entry = try await store.outbox().first { $0.seq == seq }
+        switch entry?.state {
+        case .conflict?:
+            throw CLIError(
+                .validation,
+                "not sent: \(HumanOutput.safe(entry?.lastError ?? "conflict")). See `minimo outbox list`; `minimo outbox retry \(seq) --force` sends it anyway.")
+        case .failed?:
+            throw CLIError(
+                .validation,
+                "the server refused the edit: \(HumanOutput.safe(entry?.lastError ?? "?")) (kept as outbox entry \(seq); `minimo outbox drop \(seq)` forgets it)")
+        default:
+            throw CLIError(
+                .network,
+                "not sent yet: \(HumanOutput.safe(report.stoppedBy ?? "unknown error")). The edit is kept in the outbox (entry \(seq)) and will be sent by `minimo outbox retry` or the next command.")
+        }
     }
 
     /// Prints the exact body (for `--json`) or the human form, then the quota to stderr.
@@ -38,7 +85,13 @@ struct APIContext {
 enum HumanOutput {
     static func safe(_ text: String) -> String { TerminalText.sanitize(text) }
 
-    static func value(_ value: JSONValue) -> String { safe(value.jsonText) }
+    /// A value as JSON (types visible: `"3"` is text, `3` a number), cut when very long.
+    static func value(_ value: JSONValue) -> String {
+        let text = value.jsonText
+        let limit = 300
+        guard text.count > limit else { return safe(text) }
+        return safe(String(text.prefix(limit))) + "… (\(text.count) characters; --json shows all)"
+    }
 
     static func consent(_ flag: Bool?) -> String {
         switch flag {

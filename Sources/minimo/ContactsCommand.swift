@@ -6,21 +6,59 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Look up, create, update and delete contacts.",
-        subcommands: [Get.self, Upsert.self, Update.self, Delete.self, List.self])
+        subcommands: [Get.self, Search.self, Upsert.self, Update.self, Delete.self, List.self])
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the contact with this email (GET /contacts/by-email/{email}).")
+            abstract: "Show the contact with this email (GET /contacts/by-email/{email}), from the cache when fresh.",
+            discussion: """
+                A contact fetched less than --ttl seconds ago is answered from the local cache at no quota cost; \
+                an older one is printed at once and revalidated. --fresh always asks the API. With --json the \
+                API's body is printed exactly as received when the answer came from the network, and the cached \
+                contact object (as the server sent it) otherwise.
+                """)
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The contact's email address.") var email: String
         @Flag(help: "Print the API's answer exactly as received.") var json = false
+        @Flag(help: "Ask the API even if the cache holds a fresh copy.") var fresh = false
+        @Flag(name: .shortAndLong, help: "Say where the answer came from and how old it is (on stderr).") var verbose = false
 
         func run() async throws {
             try ContentChecks.email(email)
             let context = try APIContext(global)
-            let response = try await context.client.contact(email: email)
-            context.emit(response, json: json, human: HumanOutput.contact)
+            let lookup = try await context.store.contact(email: email, refresh: fresh)
+            if json {
+                APIContext.writeBody(lookup.body ?? JSONValue.object(lookup.contact.fields).serialized())
+            } else {
+                print(HumanOutput.contact(lookup.contact))
+            }
+            if verbose {
+                let note = lookup.source == .network ? "from the API" : "from the \(lookup.source.rawValue), \(Int(lookup.age)) s old"
+                FileHandle.standardError.write(Data("source: \(note)\(lookup.revalidation != nil ? "; revalidating" : "")\n".utf8))
+            }
+            // A short-lived process must not drop the background revalidation of a stale copy.
+            _ = await lookup.revalidation?.value
+            await context.printQuota()
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search cached contacts by any part of the email (no request is made).",
+            discussion: "Fill the cache with `minimo sync` or by looking contacts up. Exact matches come first, then prefixes.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Any part of an email address.") var text: String
+        @Option(help: "Most results to print.") var limit = 50
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let results = try await context.store.search(text, limit: limit)
+            for result in results {
+                print("\(HumanOutput.safe(result.id.rawValue))\t\(HumanOutput.safe(result.email ?? "—"))\t\(HumanOutput.safe(result.phone ?? "—"))")
+            }
+            if results.isEmpty { FileHandle.standardError.write(Data("no cached contact matches\n".utf8)) }
         }
     }
 
@@ -54,9 +92,9 @@ struct ContactsCommand: AsyncParsableCommand {
             let upsert = ContactUpsert(
                 email: email, phone: phone, customFields: try FieldArguments.parse(fields),
                 marketingConsent: try FieldArguments.consent(consents))
-            let response = try await context.client.upsertContact(upsert)
-            context.emit(response, json: json) { result in
-                "\(result.created ? "created" : "updated") contact \(HumanOutput.safe(result.contactID.rawValue))"
+            let entry = try await context.store.queueUpsert(upsert)
+            try await context.sendAndReport(entry.seq, json: json) { answer in
+                "\(answer.created == true ? "created" : "updated") contact \(HumanOutput.safe(answer.contactID?.rawValue ?? "?"))"
             }
         }
     }
@@ -95,9 +133,9 @@ struct ContactsCommand: AsyncParsableCommand {
             for key in unsetFields { custom[key] = .null }
             let update = ContactUpdate(
                 email: email, phone: phone, customFields: custom, marketingConsent: try FieldArguments.consent(consents))
-            let response = try await context.client.updateContact(id: ContactID(id), update)
-            context.emit(response, json: json) { contact in
-                contact.map(HumanOutput.contact) ?? "updated contact \(HumanOutput.safe(id))"
+            let entry = try await context.store.queueUpdate(contactID: ContactID(id), update)
+            try await context.sendAndReport(entry.seq, json: json) { answer in
+                answer.contact.map(HumanOutput.contact) ?? "updated contact \(HumanOutput.safe(id))"
             }
         }
     }
@@ -112,9 +150,9 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
-            let response = try await context.client.deleteContact(id: ContactID(id))
-            context.emit(response, json: json) { result in
-                "deleted contact \(HumanOutput.safe(result.contactID.rawValue)) (restore with: minimo contacts update \(HumanOutput.safe(result.contactID.rawValue)))"
+            let entry = try await context.store.queueDelete(contactID: ContactID(id))
+            try await context.sendAndReport(entry.seq, json: json) { _ in
+                "deleted contact \(HumanOutput.safe(id)) (restore with: minimo contacts update \(HumanOutput.safe(id)))"
             }
         }
     }

@@ -25,6 +25,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Longest wait for the rate-limit window to reset before giving up with exit code 5 (seconds).", valueName: "seconds"))
     var maxWait: Double = 60
 
+    @Option(help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/minimo; env MINIMO_CACHE_DIR).", valueName: "path"))
+    var cacheDir: String?
+
+    @Option(help: ArgumentHelp("Seconds a cached contact is served without asking the API.", valueName: "seconds"))
+    var ttl: Double = 300
+
     @Flag(help: "Log each request (method, path, status, time; never the key) to stderr.")
     var debug = false
 
@@ -32,6 +38,7 @@ struct GlobalOptions: ParsableArguments {
         if let timeout, !(timeout > 0 && timeout <= 600) {
             throw ValidationError("--timeout must be between 0 and 600 seconds")
         }
+        if !(ttl >= 0) { throw ValidationError("--ttl must be 0 or more seconds") }
         if !(maxWait >= 0 && maxWait <= 3600) { throw ValidationError("--max-wait must be between 0 and 3600 seconds") }
     }
 }

@@ -15,6 +15,14 @@ struct ProfileResolver {
     struct Resolved {
         var profileName: String?
         var configuration: MinimoConfiguration
+
+        /// The cache database's name: the profile, or the host and port when none is named
+        /// (so a sandbox's data never mixes with a real account's).
+        var cacheName: String {
+            if let profileName { return profileName }
+            let url = configuration.baseURL
+            return "url-" + (url.host ?? "unknown") + (url.port.map { "-\($0)" } ?? "")
+        }
     }
 
     func resolve() throws -> Resolved {

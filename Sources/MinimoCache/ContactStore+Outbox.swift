@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import MinimoKit
+
+extension ContactStore {
+    /// Queues an update by id. In one transaction: the outbox row (with a fresh idempotency key
+    /// and the base values of the touched fields, from the cached copy) and the optimistic local
+    /// change. Nothing is sent here: `sendOutbox()` does that.
+    @discardableResult
+    public func queueUpdate(contactID: ContactID, _ update: ContactUpdate) async throws -> OutboxEntry {
+        let cached = try await cachedContact(id: contactID)
+        let base = cached.map { LocalEdit.base(of: $0.contact, for: update) }
+        let email = cached?.contact.email
+        let fetchedAt = cached?.fetchedAt
+        return try await enqueue(kind: .update, contactID: contactID, email: email, body: update.json, base: base) { db in
+            guard let cached, let fetchedAt else { return }
+            let edited = LocalEdit.apply(update, to: cached.contact.fields)
+            try Self.store([try Contact(json: .object(edited))], fetchedAt: fetchedAt, in: db)
+        }
+    }
+
+    /// Queues an upsert (create, or match by email then phone).
+    @discardableResult
+    public func queueUpsert(_ upsert: ContactUpsert) async throws -> OutboxEntry {
+        try await enqueue(kind: .upsert, contactID: nil, email: upsert.email, body: upsert.json, base: nil) { _ in }
+    }
+
+    /// Queues a soft delete; the cached copy is marked deleted at once.
+    @discardableResult
+    public func queueDelete(contactID: ContactID) async throws -> OutboxEntry {
+        let email = try await cachedContact(id: contactID)?.contact.email
+        return try await enqueue(kind: .delete, contactID: contactID, email: email, body: .object([:]), base: nil) { db in
+            try db.execute(sql: "UPDATE contact SET deleted = 1 WHERE contactID = ?", arguments: [contactID.rawValue])
+        }
+    }
+
+    private func enqueue(
+        kind: OutboxEntry.Kind, contactID: ContactID?, email: String?, body: JSONValue, base: [String: JSONValue]?,
+        localChange: @escaping @Sendable (Database) throws -> Void
+    ) async throws -> OutboxEntry {
+        let now = clock.now().timeIntervalSince1970
+        let key = MinimoClient.newIdempotencyKey()
+        return try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox(kind, contactID, email, body, base, idempotencyKey, state, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                    """,
+                arguments: [
+                    kind.rawValue, contactID?.rawValue, email, body.serialized(), base.map { JSONValue.object($0).serialized() },
+                    key, now, now,
+                ])
+            let seq = db.lastInsertedRowID
+            try localChange(db)
+            guard let entry = try OutboxEntry.fetchOne(db, sql: "SELECT * FROM outbox WHERE seq = ?", arguments: [seq]) else {
+                throw MinimoError(.decoding, message: "the outbox entry vanished")
+            }
+            return entry
+        }
+    }
+
+    /// Entries in queue order; by default everything not yet confirmed.
+    public func outbox(states: Set<OutboxEntry.State> = [.pending, .sending, .failed, .conflict]) async throws -> [OutboxEntry] {
+        let names = states.map(\.rawValue)
+        guard !names.isEmpty else { return [] }
+        return try await database.pool.read { db in
+            try OutboxEntry.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE state IN (\(names.map { _ in "?" }.joined(separator: ","))) ORDER BY seq",
+                arguments: StatementArguments(names))
+        }
+    }
+
+    /// Puts a failed entry back in the queue, with the same idempotency key.
+    public func retryOutboxEntry(_ seq: Int64) async throws {
+        try await setState(seq, .pending, allowedFrom: [.failed, .pending, .sending])
+    }
+
+    /// Sends a held conflict anyway: the edit is re-based on the server's current values.
+    public func overrideConflict(_ seq: Int64) async throws {
+        let now = clock.now().timeIntervalSince1970
+        try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'pending', base = serverValues, serverValues = NULL, updatedAt = ?
+                    WHERE seq = ? AND state = 'conflict'
+                    """, arguments: [now, seq])
+            guard db.changesCount == 1 else {
+                throw MinimoError(.notFound, message: "outbox entry \(seq) is not a held conflict")
+            }
+        }
+    }
+
+    /// Forgets an unsent entry (the local copy is refreshed on the next lookup).
+    public func dropOutboxEntry(_ seq: Int64) async throws {
+        try await database.pool.write { db in
+            let contactID = try String.fetchOne(db, sql: "SELECT contactID FROM outbox WHERE seq = ? AND state != 'done'", arguments: [seq])
+            try db.execute(sql: "DELETE FROM outbox WHERE seq = ? AND state != 'done'", arguments: [seq])
+            guard db.changesCount == 1 else { throw MinimoError(.notFound, message: "no unsent outbox entry \(seq)") }
+            // The optimistic copy no longer reflects anything true: make it stale so it is refetched.
+            if let contactID {
+                try db.execute(sql: "UPDATE contact SET fetchedAt = 0 WHERE contactID = ?", arguments: [contactID])
+            }
+        }
+    }
+
+    func setState(
+        _ seq: Int64, _ state: OutboxEntry.State, allowedFrom: Set<OutboxEntry.State>, error: String? = nil,
+        status: Int? = nil, serverValues: [String: JSONValue]? = nil, countAttempt: Bool = false
+    ) async throws {
+        let now = clock.now().timeIntervalSince1970
+        let from = allowedFrom.map(\.rawValue)
+        try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = ?, lastError = ?, lastStatus = ?, serverValues = ?, updatedAt = ?,
+                        attempts = attempts + ?
+                    WHERE seq = ? AND state IN (\(from.map { _ in "?" }.joined(separator: ",")))
+                    """,
+                arguments: StatementArguments([
+                    state.rawValue, error, status, serverValues.map { JSONValue.object($0).serialized() }, now,
+                    countAttempt ? 1 : 0, seq,
+                ] as [(any DatabaseValueConvertible)?]) + StatementArguments(from))
+            guard db.changesCount == 1 else {
+                throw MinimoError(.notFound, message: "outbox entry \(seq) is not in a state that allows this")
+            }
+        }
+    }
+
+    /// Sends what is queued, in order. See `OutboxSender`.
+    @discardableResult
+    public func sendOutbox() async -> OutboxReport {
+        await OutboxSender(store: self).drain()
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import GRDB
+import MinimoKit
+
+/// The one façade the TUI and the CLI use for contacts, field definitions, edits and exchanges.
+/// It answers from the local SQLite cache when it can (a fresh contact costs no request: the
+/// API quota is scarce) and goes to the API through `MinimoClient` when it must.
+public final class ContactStore: Sendable {
+    public let client: MinimoClient
+    public let policy: FreshnessPolicy
+    public let exchangeLimit: Int
+    let database: CacheDatabase
+    let clock: MinimoClock
+    let persisted = PersistedExchanges()
+
+    /// Opens (creating if needed) the cache database at `databaseURL`.
+    public init(
+        client: MinimoClient, databaseURL: URL, policy: FreshnessPolicy = .init(), clock: MinimoClock = SystemClock(),
+        exchangeLimit: Int = 500
+    ) throws {
+        self.client = client
+        self.policy = policy
+        self.clock = clock
+        self.exchangeLimit = max(1, exchangeLimit)
+        self.database = try CacheDatabase.open(at: databaseURL)
+    }
+
+    /// The database of `profile` under `location`.
+    public convenience init(
+        client: MinimoClient, location: CacheLocation, profile: String, policy: FreshnessPolicy = .init(),
+        clock: MinimoClock = SystemClock()
+    ) throws {
+        try self.init(client: client, databaseURL: location.databaseURL(profile: profile), policy: policy, clock: clock)
+    }
+
+    public var databasePath: String { database.url.path }
+
+    static func emailKey(_ email: String) -> String { email.lowercased() }
+
+    // MARK: - Lookup
+
+    /// The contact with this email: from the cache when fresh (no request), from the cache at
+    /// once plus a background revalidation when stale, else from the API. `refresh` bypasses the
+    /// cache (and the memory of a 404).
+    public func contact(email: String, refresh: Bool = false, priority: RequestPriority = .interactive) async throws
+        -> ContactLookup
+    {
+        let key = Self.emailKey(email)
+        let now = clock.now()
+        if !refresh {
+            if let (contact, fetchedAt) = try await cached(emailKey: key), !contact.deleted {
+                let age = now.timeIntervalSince(fetchedAt)
+                if age < policy.ttl {
+                    return ContactLookup(contact: contact, source: .freshCache, age: age, revalidation: nil)
+                }
+                let revalidation = Task { [self] () -> Contact? in
+                    try? await fetch(email: email, priority: .background)
+                }
+                return ContactLookup(contact: contact, source: .staleCache, age: age, revalidation: revalidation)
+            }
+            if let checkedAt = try await missingSince(emailKey: key), now.timeIntervalSince(checkedAt) < policy.negativeTTL {
+                throw MinimoError(
+                    .notFound, status: 404, code: "not_found",
+                    message: "no contact with this email (the server said so \(Int(now.timeIntervalSince(checkedAt))) s ago; refresh to ask again)")
+            }
+        }
+        guard let (contact, body) = try await fetchWithBody(email: email, priority: priority) else {
+            throw MinimoError(.notFound, status: 404, code: "not_found", message: "no contact with this email")
+        }
+        return ContactLookup(contact: contact, source: .network, age: 0, revalidation: nil, body: body)
+    }
+
+    /// Asks the API and stores the answer; remembers a 404. Returns nil for a 404.
+    @discardableResult
+    func fetch(email: String, priority: RequestPriority) async throws -> Contact? {
+        try await fetchWithBody(email: email, priority: priority)?.0
+    }
+
+    private func fetchWithBody(email: String, priority: RequestPriority) async throws -> (Contact, Data)? {
+        do {
+            let response = try await client.contact(email: email, priority: priority)
+            try await store([response.value], fetchedAt: clock.now())
+            await persistExchanges()
+            return (response.value, response.body)
+        } catch let error as MinimoError where error.kind == .notFound {
+            let key = Self.emailKey(email)
+            let now = clock.now().timeIntervalSince1970
+            try await database.pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO missing_email(emailKey, checkedAt) VALUES (?, ?)", arguments: [key, now])
+                // A contact we held under this email is gone (deleted, or renamed elsewhere).
+                try db.execute(sql: "UPDATE contact SET deleted = 1 WHERE emailKey = ?", arguments: [key])
+            }
+            await persistExchanges()
+            return nil
+        } catch {
+            await persistExchanges()
+            throw error
+        }
+    }
+
+    /// The cached copy, whatever its age, without any request.
+    public func cachedContact(email: String) async throws -> (contact: Contact, fetchedAt: Date)? {
+        try await cached(emailKey: Self.emailKey(email)).map { ($0.0, $0.1) }
+    }
+
+    public func cachedContact(id: ContactID) async throws -> (contact: Contact, fetchedAt: Date)? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT json, fetchedAt FROM contact WHERE contactID = ?", arguments: [id.rawValue])
+                .map { try Self.decode($0) }
+        }
+    }
+
+    private func cached(emailKey: String) async throws -> (Contact, Date)? {
+        try await database.pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT json, fetchedAt FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
+                arguments: [emailKey]
+            ).map { try Self.decode($0) }
+        }
+    }
+
+    private func missingSince(emailKey: String) async throws -> Date? {
+        try await database.pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT checkedAt FROM missing_email WHERE emailKey = ?", arguments: [emailKey])
+        }.map { Date(timeIntervalSince1970: $0) }
+    }
+
+    static func decode(_ row: Row) throws -> (Contact, Date) {
+        let data: Data = row["json"]
+        return (try Contact(json: JSONValue.parse(data)), Date(timeIntervalSince1970: row["fetchedAt"]))
+    }
+
+    /// Writes contacts as the server sent them, in one transaction.
+    func store(_ contacts: [Contact], fetchedAt: Date) async throws {
+        guard !contacts.isEmpty else { return }
+        try await database.pool.write { db in try Self.store(contacts, fetchedAt: fetchedAt, in: db) }
+    }
+
+    static func store(_ contacts: [Contact], fetchedAt: Date, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO contact(contactID, emailKey, json, fetchedAt, deleted) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(contactID) DO UPDATE SET emailKey = excluded.emailKey, json = excluded.json,
+                fetchedAt = excluded.fetchedAt, deleted = excluded.deleted
+            """)
+        let forget = try db.cachedStatement(sql: "DELETE FROM missing_email WHERE emailKey = ?")
+        for contact in contacts {
+            let key = contact.email.map(emailKey)
+            try statement.execute(arguments: [
+                contact.id.rawValue, key, JSONValue.object(contact.fields).serialized(), fetchedAt.timeIntervalSince1970,
+                contact.deleted,
+            ])
+            if let key { try forget.execute(arguments: [key]) }
+        }
+    }
+
+    // MARK: - Search
+
+    /// Substring search over cached emails, ranked: exact match, then prefix, then anywhere;
+    /// alphabetical within each rank. Three characters or more use the FTS5 trigram index;
+    /// shorter queries scan with LIKE (trigrams cannot match them).
+    public func search(_ text: String, limit: Int = 50, offset: Int = 0) async throws -> [ContactSummary] {
+        let query = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let limit = max(0, limit)
+        return try await database.pool.read { db in
+            let rank = "CASE WHEN c.emailKey = :q THEN 0 WHEN c.emailKey LIKE :prefix ESCAPE '\\' THEN 1 ELSE 2 END"
+            let columns = "c.contactID, c.json, c.fetchedAt, c.deleted"
+            let sql: String
+            var arguments: StatementArguments = ["q": query, "prefix": Self.likeEscaped(query) + "%", "limit": limit, "offset": offset]
+            if query.isEmpty {
+                sql = "SELECT \(columns) FROM contact c WHERE c.deleted = 0 ORDER BY c.emailKey LIMIT :limit OFFSET :offset"
+            } else if query.count >= 3 {
+                arguments += ["match": "\"" + query.replacingOccurrences(of: "\"", with: "\"\"") + "\""]
+                sql = """
+                    SELECT \(columns) FROM contact_search s JOIN contact c ON c.rowid = s.rowid
+                    WHERE contact_search MATCH :match AND c.deleted = 0
+                    ORDER BY \(rank), c.emailKey LIMIT :limit OFFSET :offset
+                    """
+            } else {
+                arguments += ["anywhere": "%" + Self.likeEscaped(query) + "%"]
+                sql = """
+                    SELECT \(columns) FROM contact c WHERE c.emailKey LIKE :anywhere ESCAPE '\\' AND c.deleted = 0
+                    ORDER BY \(rank), c.emailKey LIMIT :limit OFFSET :offset
+                    """
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> ContactSummary? in
+                guard let contact = try? Contact(json: JSONValue.parse(row["json"] as Data)) else { return nil }
+                return ContactSummary(
+                    id: contact.id, email: contact.email, phone: contact.phone,
+                    fetchedAt: Date(timeIntervalSince1970: row["fetchedAt"]), deleted: row["deleted"])
+            }
+        }
+    }
+
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    // MARK: - Field definitions
+
+    /// Custom field definitions: cached for the TTL, fetched when older or when `refresh`.
+    public func fieldDefinitions(refresh: Bool = false) async throws -> [CustomFieldDefinition] {
+        let now = clock.now()
+        if !refresh {
+            let rows = try await database.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT json, fetchedAt FROM field_definition ORDER BY position")
+                    .map { ($0["json"] as Data, $0["fetchedAt"] as Double) }
+            }
+            if let first = rows.first, now.timeIntervalSince1970 - first.1 < policy.ttl {
+                return rows.compactMap { try? CustomFieldDefinition.decode(JSONValue.parse($0.0)) }
+            }
+        }
+        let definitions = try await client.customFields().value
+        await persistExchanges()
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM field_definition")
+            for (position, definition) in definitions.enumerated() {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO field_definition(key, position, json, fetchedAt) VALUES (?, ?, ?, ?)",
+                    arguments: [definition.key, position, definition.json.serialized(), now.timeIntervalSince1970])
+            }
+        }
+        return definitions
+    }
+
+    // MARK: - Housekeeping
+
+    public func stats() async throws -> CacheStats {
+        let now = clock.now().timeIntervalSince1970
+        let ttl = policy.ttl
+        var stats = try await database.pool.read { db -> CacheStats in
+            var outbox: [OutboxEntry.State: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+                if let state = OutboxEntry.State(rawValue: row["state"]) { outbox[state] = row["n"] }
+            }
+            return CacheStats(
+                contacts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact WHERE deleted = 0") ?? 0,
+                staleContacts: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM contact WHERE deleted = 0 AND fetchedAt < ?", arguments: [now - ttl]) ?? 0,
+                rememberedMissing: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM missing_email") ?? 0,
+                fieldDefinitions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field_definition") ?? 0,
+                outbox: outbox,
+                exchanges: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exchange") ?? 0,
+                databaseBytes: 0, path: "",
+                lastSync: try Double.fetchOne(db, sql: "SELECT completedAt FROM sync_state WHERE name = 'contacts'")
+                    .map { Date(timeIntervalSince1970: $0) })
+        }
+        stats.path = database.url.path
+        stats.databaseBytes = ["", "-wal"].reduce(0) { total, suffix in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: database.url.path + suffix)
+            return total + ((attributes?[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+        return stats
+    }
+
+    /// Forgets cached contacts, definitions, exchanges and sync progress. Unsent edits are kept:
+    /// clearing a cache must never lose work (drop them explicitly with the outbox commands).
+    public func clear() async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM contact; DELETE FROM missing_email; DELETE FROM field_definition;
+                DELETE FROM exchange; DELETE FROM sync_state; DELETE FROM outbox WHERE state = 'done';
+                """)
+        }
+        try await database.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+        database.tightenPermissions()
+    }
+}
+
+extension CustomFieldDefinition {
+    /// The stored form of a definition (camelCase, as the API documents creation).
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "key": .string(key), "displayName": .string(displayName), "type": .string(type.description),
+            "visibility": .bool(visible),
+        ]
+        if let id { object["id"] = .string(id) }
+        if let category { object["category"] = .string(category) }
+        if let source { object["source"] = .string(source) }
+        if !allowedValues.isEmpty { object["values"] = .array(allowedValues.map(JSONValue.string)) }
+        return .object(object)
+    }
+
+    static func decode(_ json: JSONValue) throws -> CustomFieldDefinition {
+        CustomFieldDefinition(
+            id: json["id"]?.stringValue, key: json["key"]?.stringValue ?? "", displayName: json["displayName"]?.stringValue,
+            type: FieldType(json["type"]?.stringValue ?? "text"), category: json["category"]?.stringValue,
+            visible: json["visibility"]?.boolValue ?? true, source: json["source"]?.stringValue,
+            allowedValues: json["values"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+}

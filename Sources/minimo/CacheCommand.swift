@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import MinimoCache
+import MinimoKit
+
+struct CacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Inspect or clear the local cache of this profile.",
+        subcommands: [Stats.self, Clear.self])
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What the cache holds.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let stats = try await context.store.stats()
+            let outbox = OutboxEntry.State.allCases.filter { $0 != .done }.map { "\(stats.outbox[$0] ?? 0) \($0.rawValue)" }
+            print(HumanOutput.table([
+                ("database", HumanOutput.safe(stats.path)),
+                ("size", ByteCountFormatter.string(fromByteCount: stats.databaseBytes, countStyle: .file)),
+                ("contacts", "\(stats.contacts) (\(stats.staleContacts) older than the TTL)"),
+                ("known missing", "\(stats.rememberedMissing)"),
+                ("field definitions", "\(stats.fieldDefinitions)"),
+                ("outbox", outbox.joined(separator: ", ")),
+                ("exchanges", "\(stats.exchanges) stored"),
+                ("last sync", stats.lastSync.map { ISO8601DateFormatter().string(from: $0) } ?? "never"),
+            ], indent: 0))
+        }
+    }
+
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget cached contacts, definitions and exchanges (unsent edits are kept).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = try APIContext(global)
+            try await context.store.clear()
+            let kept = try await context.store.outbox().count
+            print("cache cleared" + (kept > 0 ? "; \(kept) unsent edit(s) kept in the outbox" : ""))
+        }
+    }
+}
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Edits waiting to reach the server: list, retry, drop.",
+        discussion: """
+            Every edit is written here before any request, with its idempotency key, so a crash or a lost \
+            connection loses nothing and a retry never applies an edit twice.
+            """,
+        subcommands: [List.self, Retry.self, Drop.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unsent edits, oldest first.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let entries = try await context.store.outbox()
+            if entries.isEmpty {
+                print("outbox empty: every edit has reached the server")
+                return
+            }
+            for entry in entries {
+                let target = entry.contactID.map { "contact \($0.rawValue)" } ?? entry.email ?? "?"
+                var line = "\(entry.seq)\t\(entry.state.rawValue)\t\(entry.kind.rawValue) \(HumanOutput.safe(target))\t\(HumanOutput.safe(entry.body.jsonText))"
+                if let error = entry.lastError { line += "\n\tlast error: \(HumanOutput.safe(error))" }
+                if let server = entry.serverValues, !server.isEmpty {
+                    line += "\n\ton the server now: \(HumanOutput.safe(JSONValue.object(server).jsonText))"
+                    line += "\n\twhen the edit began: \(HumanOutput.safe(JSONValue.object(entry.base ?? [:]).jsonText))"
+                }
+                print(line)
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send queued edits now; with an id, put a failed entry back first (--force sends a held conflict).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "An outbox entry id (from `outbox list`).") var id: Int64?
+        @Flag(help: "Send a held conflict anyway, over the server's newer values.") var force = false
+
+        func run() async throws {
+            let context = try APIContext(global)
+            if let id {
+                if force { try await context.store.overrideConflict(id) } else { try await context.store.retryOutboxEntry(id) }
+            }
+            let report = await context.store.sendOutbox()
+            await context.printQuota()
+            print("sent \(report.sent), refused \(report.failed), held as conflicts \(report.conflicts), still queued \(report.deferred)")
+            if let stopped = report.stoppedBy {
+                throw CLIError(.network, "stopped: \(HumanOutput.safe(stopped)); the rest stays queued")
+            }
+            if report.failed + report.conflicts > 0 { throw CLIError(.validation, "see `minimo outbox list`") }
+        }
+    }
+
+    struct Drop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget an unsent edit.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The outbox entry id.") var id: Int64
+
+        func run() async throws {
+            let context = try APIContext(global)
+            try await context.store.dropOutboxEntry(id)
+            print("dropped outbox entry \(id)")
+        }
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Copy every contact into the local cache (GET /contacts, 100 a page), resumable.",
+        discussion: """
+            Runs at background priority: the quota gate keeps 20% of the limit for interactive use and waits \
+            for the reset rather than cause a 429. An interrupted sync resumes from the next page. If the \
+            server has no listing, says so and exits 0.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let context = try APIContext(global)
+        let tty = isatty(STDOUT_FILENO) == 1
+        let report = try await context.store.sync { progress in
+            let total = progress.total.map { "/\($0)" } ?? ""
+            if tty {
+                let fraction = progress.total.map { $0 > 0 ? Double(progress.stored) / Double($0) : 1 } ?? 0
+                let filled = Int(fraction * 30)
+                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+                print("\r[\(bar)] \(progress.stored)\(total) contacts, page \(progress.page)", terminator: "")
+                fflush(nil)
+            } else {
+                print("page \(progress.page)\(progress.totalPages.map { "/\($0)" } ?? ""): \(progress.stored)\(total) contacts")
+            }
+        }
+        if tty { print("") }
+        await context.printQuota()
+        if !report.listingAvailable {
+            print("listing not available on this server: nothing to sync (look contacts up by email instead)")
+            return
+        }
+        let resumed = report.startPage > 1 ? " (resumed at page \(report.startPage))" : ""
+        print("synced \(report.stored) contacts in \(report.requests) requests\(resumed)")
+    }
+}
