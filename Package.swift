@@ -54,6 +54,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Timings live here, never in tests: `swift run -c release minimo-bench`.
+        .executableTarget(name: "minimo-bench", dependencies: ["MinimoCache", "MinimoKit"], path: "Sources/MinimoBench"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
         .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
         .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),

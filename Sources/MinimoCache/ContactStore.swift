@@ -130,6 +130,11 @@ public final class ContactStore: Sendable {
         return (try Contact(json: JSONValue.parse(data)), Date(timeIntervalSince1970: row["fetchedAt"]))
     }
 
+    /// Puts contacts into the cache as if just fetched (imports, benchmarks, tests).
+    public func cacheContacts(_ contacts: [Contact], fetchedAt: Date? = nil) async throws {
+        try await store(contacts, fetchedAt: fetchedAt ?? clock.now())
+    }
+
     /// Writes contacts as the server sent them, in one transaction.
     func store(_ contacts: [Contact], fetchedAt: Date) async throws {
         guard !contacts.isEmpty else { return }
