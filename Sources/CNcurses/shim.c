@@ -19,3 +19,56 @@ int minimo_has_wide_chars(void) {
     return 0;
 #endif
 }
+
+#include <langinfo.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int minimo_locale_is_utf8(void) {
+    const char *codeset = nl_langinfo(CODESET);
+    return codeset != NULL && (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "utf8") == 0);
+}
+
+int minimo_put_cell(int y, int x, const wchar_t *text, attr_t attrs, short pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, pair, NULL) != OK) {
+        wchar_t fallback[2] = { L'?', 0 };
+        setcchar(&cell, fallback, attrs, pair, NULL);
+    }
+    /* Writing the bottom-right cell returns ERR (the cursor cannot advance) but draws it. */
+    return mvwadd_wch(stdscr, y, x, &cell);
+}
+
+static void minimo_restore_at_exit(void) {
+    if (stdscr != NULL && !isendwin()) endwin();
+}
+
+static void minimo_restore_on_signal(int sig) {
+    /* endwin is not async-signal-safe in theory; in practice it only writes the reset
+       sequences, and leaving a raw, no-echo terminal behind is worse. */
+    if (stdscr != NULL && !isendwin()) endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void minimo_install_terminal_restore(void) {
+    static int installed = 0;
+    if (installed) return;
+    installed = 1;
+    atexit(minimo_restore_at_exit);
+    int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = minimo_restore_on_signal;
+        sigemptyset(&action.sa_mask);
+        sigaction(signals[i], &action, NULL);
+    }
+}
+
+void minimo_set_input_timeout(int ms) { wtimeout(stdscr, ms); }
+int minimo_get_wch(wint_t *code) { return wget_wch(stdscr, code); }
+int minimo_move_cursor(int y, int x) { return wmove(stdscr, y, x); }
+int minimo_clear_ok(void) { return clearok(curscr, TRUE); }

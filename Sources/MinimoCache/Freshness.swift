@@ -37,6 +37,14 @@ public struct ContactLookup: Sendable {
     public var revalidation: Task<Contact?, Never>?
     /// The API's body, exactly as received, when the answer came from the network.
     public var body: Data?
+
+    public init(contact: Contact, source: LookupSource, age: TimeInterval, revalidation: Task<Contact?, Never>? = nil, body: Data? = nil) {
+        self.contact = contact
+        self.source = source
+        self.age = age
+        self.revalidation = revalidation
+        self.body = body
+    }
 }
 
 /// One row of the search results: enough to list, cheap to fetch.
@@ -46,6 +54,14 @@ public struct ContactSummary: Sendable, Hashable, Identifiable {
     public var phone: String?
     public var fetchedAt: Date
     public var deleted: Bool
+
+    public init(id: ContactID, email: String?, phone: String?, fetchedAt: Date, deleted: Bool) {
+        self.id = id
+        self.email = email
+        self.phone = phone
+        self.fetchedAt = fetchedAt
+        self.deleted = deleted
+    }
 }
 
 /// What `minimo cache stats` prints.

@@ -116,4 +116,26 @@ public enum TerminalText {
         used += 1
         return output + String(repeating: " ", count: max(0, columns - used))
     }
+
+    /// The longest start of `text` that fits in `columns` display columns (no ellipsis, no
+    /// padding): a wide character that would straddle the limit is left out.
+    public static func prefix(_ text: String, columns: Int) -> String {
+        var used = 0
+        var output = ""
+        for character in text {
+            let width = width(of: character)
+            if used + width > columns { break }
+            output.append(character)
+            used += width
+        }
+        return output
+    }
+
+    /// `text` cut with `…` to at most `columns` display columns, without padding: for titles and
+    /// messages whose end matters less than their start.
+    public static func truncate(_ text: String, columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        if displayWidth(text) <= columns { return text }
+        return prefix(text, columns: columns - 1) + "…"
+    }
 }

@@ -1,26 +1,47 @@
 import ArgumentParser
 import Foundation
+import MinimoCache
 import MinimoKit
 import MinimoSandbox
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start the embedded sandbox with seeded data and show minimo working against it.",
+        abstract: "Open the TUI on an embedded sandbox with seeded data: no account, no key.",
         discussion: """
-            Needs no account and no key. The full-screen TUI is being built; until it lands, demo runs the \
-            sandbox in-process on a free loopback port, looks up a seeded contact through the real client, \
-            and prints it with the live quota.
+            Starts the sandbox in-process on a free loopback port (seeded contacts, a realistic 100/60s \
+            rate limit), opens the TUI on it with a throwaway cache, and stops the sandbox on quit. \
+            With --plain (or when not on a terminal) it prints one lookup instead.
             """)
 
     @Option(help: "Number of contacts to seed.") var seed = 200
+    @Option(help: ArgumentHelp("Requests per window, as the sandbox takes it.", valueName: "n/window")) var rateLimit = "100/60s"
+    @Flag(help: "Print a lookup instead of opening the TUI.") var plain = false
 
     func run() async throws {
         var configuration = SandboxConfiguration()
         configuration.port = 0
         configuration.contactCount = seed
+        do { configuration.rateLimit = try RateLimitRule(parsing: rateLimit) } catch {
+            throw CLIError(.usage, "--rate-limit: \(error)")
+        }
         let server = SandboxServer(configuration: configuration)
         let url = try await server.start()
+        let tty = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+        if !plain && tty {
+            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("minimo-demo-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: cache) }
+            do {
+                let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: SandboxServer.demoAPIKey))
+                let store = try ContactStore(client: client, location: CacheLocation(directory: cache), profile: "demo")
+                try await TUILauncher.run(store: store, profile: "demo", host: nil, isDemo: true)
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+            return
+        }
         do {
             let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: SandboxServer.demoAPIKey))
             let response = try await client.contact(email: "customer@example.com")
@@ -31,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("\n\(fields.count) custom field definitions: \(fields.map { HumanOutput.safe($0.key) }.joined(separator: ", "))")
             print("""
 
-                The full-screen TUI is coming with the next release. Meanwhile, run a sandbox and use the CLI:
+                Run `minimo demo` on a terminal for the TUI, or a sandbox for the CLI:
                   minimo sandbox --port 8080 &
                   MINIMO_BASE_URL=http://127.0.0.1:8080 MINIMO_API_KEY=\(SandboxServer.demoAPIKey) minimo contacts get customer@example.com
                 """)

@@ -23,9 +23,15 @@ struct Minimo: AsyncParsableCommand {
             """,
         subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, CacheCommand.self, OutboxCommand.self])
 
+    @OptionGroup var global: GlobalOptions
+
+    /// `minimo` alone: the TUI on the configured profile.
     func run() async throws {
-        print(Minimo.helpMessage())
-        print("\nThe full-screen TUI is on its way; try `minimo demo` to see the client against the embedded sandbox.")
+        let context = try APIContext(global)
+        let host = context.client.configuration.baseURL.host.map { host in
+            context.client.configuration.baseURL.port.map { "\(host):\($0)" } ?? host
+        }
+        try await TUILauncher.run(store: context.store, profile: context.profileName ?? "default", host: host, isDemo: false)
     }
 }
 

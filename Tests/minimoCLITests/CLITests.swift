@@ -46,8 +46,8 @@ import Testing
             #expect(upsertBadPhone.stderr.contains("E.164"))
             #expect(try await CLI.run(["contacts", "upsert", "--email", "a@example.com", "--field", "novalue"], environment: env(url)).status == 2)
         }
-        // Nothing listening any more: a network error.
-        let closed = try await withSandbox { url in url }
+        // Nothing listens on port 9 (discard): a network error.
+        let closed = URL(string: "http://127.0.0.1:9")!
         let network = try await CLI.run(["contacts", "get", "customer@example.com", "--timeout", "5"], environment: env(closed))
         #expect(network.status == 6)
         #expect(network.stderr.contains("connection refused"))

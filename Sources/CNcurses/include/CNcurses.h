@@ -25,4 +25,18 @@ int minimo_set_escdelay(int ms);
 const char *minimo_curses_version(void);
 /* Whether the linked library was built with wide-character support. */
 int minimo_has_wide_chars(void);
+/* Whether the current LC_CTYPE encodes UTF-8 (after setlocale): decides Unicode or ASCII lines. */
+int minimo_locale_is_utf8(void);
+/* Writes one character cell (a spacing character plus up to four combining ones) at (y, x) of
+   stdscr with the given attributes and colour pair. The cell is placed exactly there whatever
+   the terminal thinks of the previous cell's width. */
+int minimo_put_cell(int y, int x, const wchar_t *text, attr_t attrs, short pair);
+/* Restores the terminal (endwin) if curses is active, then lets the signal do what it would
+   have done: for SIGINT, SIGTERM, SIGHUP (an SSH drop) and SIGQUIT; and at exit(). */
+void minimo_install_terminal_restore(void);
+/* stdin's read timeout for wget_wch, in milliseconds (-1 blocks). */
+void minimo_set_input_timeout(int ms);
+int minimo_get_wch(wint_t *code);
+int minimo_move_cursor(int y, int x);
+int minimo_clear_ok(void);
 #endif

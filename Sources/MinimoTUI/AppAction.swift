@@ -1,0 +1,35 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// Everything that can happen to the app: keys, results of effects, time.
+public enum AppAction: Sendable {
+    case key(KeyEvent)
+    case resized(TerminalSize)
+    case tick(Date)
+    case quota(QuotaStatus)
+    case searchResults(query: String, [ContactSummary])
+    case contactLoaded(ContactLookup)
+    case contactFailed(email: String, message: String, offline: Bool)
+    case definitionsLoaded([CustomFieldDefinition])
+    case exchangesLoaded([RawExchange])
+    case logLoaded([RawExchange])
+    case saveFinished(contact: Contact?, message: String, isError: Bool, unsent: Int)
+    case externalEditFinished(Result<[String: JSONValue], FieldValueError>)
+    case flash(String, isError: Bool)
+    case unsentCount(Int)
+}
+
+/// Work the reducer asks for; the runtime does it (through `ContactStore`) and answers with
+/// actions. Keeping it data makes the reducer testable without a terminal or a server.
+public enum AppEffect: Sendable, Hashable {
+    case search(String)
+    case lookup(email: String, refresh: Bool)
+    case loadDefinitions
+    case loadExchanges(Contact)
+    case loadLog
+    case save(ContactID, ContactUpdate)
+    case copy(String)
+    case editExternally([String: JSONValue])
+    case sync
+}

@@ -1,0 +1,445 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+extension AppState {
+    /// Applies one action and returns the effects it asks for. Pure: no I/O here.
+    public mutating func reduce(_ action: AppAction) -> [AppEffect] {
+        switch action {
+        case .key(let key):
+            return handle(key)
+        case .resized(let size):
+            self.size = size
+            forceRedraw = true
+        case .tick(let date):
+            now = date
+        case .quota(let status):
+            quota = status
+        case .searchResults(let query, let summaries):
+            guard query == search.text else { return [] }  // an older query's answer
+            results = summaries
+            resultSelection = min(resultSelection, max(0, summaries.count - 1))
+        case .contactLoaded(let lookup):
+            let isNewContact = contact?.id != lookup.contact.id
+            contact = lookup.contact
+            contactSource = lookup.source
+            contactFetchedAt = now.addingTimeInterval(-lookup.age)
+            pending = nil
+            lastError = nil
+            if isNewContact {
+                draft = [:]
+                consentDraft = MarketingConsent()
+                undoStack = []
+                fieldSelection = 0
+                fieldScroll = 0
+                rawScroll = 0
+                editing = nil
+            }
+            if lookup.source == .network { online = true }
+            return [.loadExchanges(lookup.contact)]
+        case .contactFailed(let email, let message, let offline):
+            pending = nil
+            lastError = "\(email): \(message)"
+            if offline { online = false }
+        case .definitionsLoaded(let definitions):
+            self.definitions = definitions
+        case .exchangesLoaded(let exchanges):
+            self.exchanges = exchanges
+        case .logLoaded(let log):
+            self.log = log
+        case .saveFinished(let saved, let message, let isError, let unsent):
+            pending = nil
+            unsentEdits = unsent
+            if isError { lastError = message } else { flash = message; lastError = nil }
+            if let saved { contact = saved; contactSource = .network; contactFetchedAt = now }
+            if let contact { return [.loadExchanges(contact)] }
+        case .externalEditFinished(let result):
+            switch result {
+            case .success(let fields):
+                applyExternalEdit(fields)
+            case .failure(let error):
+                lastError = "not applied: " + error.message
+            }
+        case .flash(let message, let isError):
+            if isError { lastError = message } else { flash = message }
+        case .unsentCount(let count):
+            unsentEdits = count
+        }
+        return []
+    }
+
+    // MARK: - Keys
+
+    mutating func handle(_ key: KeyEvent) -> [AppEffect] {
+        if key == .resize { forceRedraw = true; return [] }
+        if key == .control("l") { forceRedraw = true; return [] }
+        if let overlay { return handleOverlay(key, overlay) }
+        if editing != nil { return handleEditing(key) }
+        if focus == .search { return handleSearch(key) }
+        flash = nil
+        switch key {
+        case .character("/"):
+            focus = .search
+            return []
+        case .tab:
+            focus = focus.next
+            return []
+        case .backTab:
+            focus = focus.previous
+            return []
+        case .character("?"):
+            overlay = .help
+            overlayScroll = 0
+            return []
+        case .character("q"):
+            if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
+            return []
+        case .character(":"):
+            overlay = .command(LineEditor())
+            return []
+        case .character("r"):
+            rawView.toggle()
+            rawScroll = 0
+            return contact.map { [.loadExchanges($0)] } ?? []
+        case .character("L"):
+            overlay = .log(selection: max(0, log.count - 1))
+            return [.loadLog]
+        case .character("R"):
+            guard let email = contact?.email else { return [] }
+            pending = "refreshing \(email)"
+            return [.lookup(email: email, refresh: true)]
+        case .character("s"), .control("s"):
+            return openSaveReview()
+        case .character("u"):
+            undo()
+            return []
+        case .character("E"):
+            guard let contact else { return [] }
+            return [.editExternally(LocalEditPreview.apply(draft, to: contact.customFields))]
+        case .character("y"):
+            return copySelection()
+        default:
+            break
+        }
+        if rawView, focus == .detail || focus == .fields || focus == .consent {
+            if let step = scrollStep(key, page: max(1, size.rows - 6)) {
+                rawScroll = max(0, rawScroll + step)
+                return []
+            }
+        }
+        switch focus {
+        case .results: return handleResults(key)
+        case .fields: return handleFields(key)
+        case .consent: return handleConsent(key)
+        case .detail, .search: return []
+        }
+    }
+
+    func scrollStep(_ key: KeyEvent, page: Int) -> Int? {
+        switch key {
+        case .down, .character("j"): 1
+        case .up, .character("k"): -1
+        case .pageDown: page
+        case .pageUp: -page
+        case .character("g"), .home: -1_000_000
+        case .character("G"), .end: 1_000_000
+        default: nil
+        }
+    }
+
+    mutating func handleSearch(_ key: KeyEvent) -> [AppEffect] {
+        switch key {
+        case .escape:
+            focus = .results
+            return []
+        case .tab:
+            focus = focus.next
+            return []
+        case .backTab:
+            focus = focus.previous
+            return []
+        case .down:
+            focus = .results
+            return []
+        case .enter:
+            let email = search.text.trimmingCharacters(in: .whitespaces)
+            guard !email.isEmpty else { return [] }
+            guard ContactValidation.isValidEmail(email) else {
+                if let selected = results.indices.contains(resultSelection) ? results[resultSelection] : nil,
+                    let address = selected.email
+                {
+                    pending = "opening \(address)"
+                    focus = .fields
+                    return [.lookup(email: address, refresh: false)]
+                }
+                lastError = "'\(email)' is not a whole email address: type it all, or pick a result"
+                return []
+            }
+            pending = "looking up \(email)"
+            lastError = nil
+            focus = .fields
+            return [.lookup(email: email, refresh: false)]
+        default:
+            let before = search.text
+            guard search.handle(key) else { return [] }
+            if search.text != before {
+                resultSelection = 0
+                resultScroll = 0
+                return [.search(search.text)]
+            }
+            return []
+        }
+    }
+
+    mutating func handleResults(_ key: KeyEvent) -> [AppEffect] {
+        if key == .enter, results.indices.contains(resultSelection), let email = results[resultSelection].email {
+            pending = "opening \(email)"
+            focus = .fields
+            return [.lookup(email: email, refresh: false)]
+        }
+        if let step = scrollStep(key, page: max(1, size.rows - 8)) {
+            resultSelection = min(max(0, resultSelection + step), max(0, results.count - 1))
+        }
+        return []
+    }
+
+    mutating func handleFields(_ key: KeyEvent) -> [AppEffect] {
+        let rows = fieldRows
+        switch key {
+        case .enter, .character("e"):
+            guard rows.indices.contains(fieldSelection) else { return [] }
+            let row = rows[fieldSelection]
+            let text = row.status == .deleted ? "" : FieldValueParser.editableText(row.value)
+            editing = FieldEditing(key: row.key, stage: .value, editor: LineEditor(text: text))
+        case .character("a"):
+            guard contact != nil else { return [] }
+            editing = FieldEditing(key: "", stage: .key, editor: LineEditor())
+        case .character("d"):
+            guard rows.indices.contains(fieldSelection) else { return [] }
+            overlay = .confirmDelete(key: rows[fieldSelection].key)
+        default:
+            if let step = scrollStep(key, page: 5) {
+                fieldSelection = min(max(0, fieldSelection + step), max(0, rows.count - 1))
+            }
+        }
+        return []
+    }
+
+    mutating func handleConsent(_ key: KeyEvent) -> [AppEffect] {
+        switch key {
+        case .character(" "), .enter:
+            guard contact != nil else { return [] }
+            undoStack.append(.consent(previous: consentDraft))
+            let current = effectiveConsent
+            let server = contact?.marketingConsent
+            if consentSelection == 0 {
+                let flipped = !(current.email ?? false)
+                consentDraft.email = flipped == server?.email ? nil : flipped
+            } else {
+                let flipped = !(current.whatsapp ?? false)
+                consentDraft.whatsapp = flipped == server?.whatsapp ? nil : flipped
+            }
+        case .down, .character("j"): consentSelection = 1
+        case .up, .character("k"): consentSelection = 0
+        default: break
+        }
+        return []
+    }
+
+    mutating func handleEditing(_ key: KeyEvent) -> [AppEffect] {
+        guard var editing else { return [] }
+        switch key {
+        case .escape:
+            self.editing = nil
+            return []
+        case .enter:
+            switch editing.stage {
+            case .key:
+                let key = editing.editor.text.trimmingCharacters(in: .whitespaces)
+                guard !key.isEmpty, !key.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                    editing.error = "a key is a single word, like plan or signup_date"
+                    self.editing = editing
+                    return []
+                }
+                editing.key = key
+                editing.stage = .value
+                editing.editor = LineEditor(text: draft[key].map(FieldValueParser.editableText) ?? "")
+                editing.error = nil
+                self.editing = editing
+            case .value:
+                let original = contact?.customFields[editing.key]
+                switch FieldValueParser.parse(editing.editor.text, definition: definition(for: editing.key), original: original) {
+                case .success(let value):
+                    setDraft(editing.key, value == original ? nil : value)
+                    if let index = fieldRows.firstIndex(where: { $0.key == editing.key }) { fieldSelection = index }
+                    self.editing = nil
+                case .failure(let error):
+                    editing.error = error.message
+                    self.editing = editing
+                }
+            }
+            return []
+        default:
+            _ = editing.editor.handle(key)
+            editing.error = nil
+            self.editing = editing
+            return []
+        }
+    }
+
+    mutating func handleOverlay(_ key: KeyEvent, _ current: Overlay) -> [AppEffect] {
+        switch current {
+        case .help:
+            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
+                overlayScroll = max(0, overlayScroll + step)
+            } else {
+                overlay = nil
+            }
+        case .confirmQuit:
+            switch key {
+            case .character("y"), .character("q"): shouldQuit = true
+            default: overlay = nil
+            }
+        case .confirmDelete(let fieldKey):
+            if key == .character("y") || key == .enter {
+                setDraft(fieldKey, contact?.customFields[fieldKey] == nil ? nil : .null)
+            }
+            overlay = nil
+        case .saveReview:
+            switch key {
+            case .character("y"):
+                overlay = nil
+                guard let contact else { return [] }
+                let update = pendingUpdate
+                draft = [:]
+                consentDraft = MarketingConsent()
+                undoStack = []
+                pending = "saving"
+                return [.save(contact.id, update)]
+            case .character("n"), .escape, .character("q"):
+                overlay = nil
+            default:
+                break
+            }
+        case .log(let selection):
+            switch key {
+            case .escape, .character("q"), .character("L"):
+                overlay = nil
+            case .enter:
+                if log.indices.contains(selection) { overlay = .exchange(log[selection]); overlayScroll = 0 }
+            default:
+                if let step = scrollStep(key, page: max(1, size.rows - 4)) {
+                    overlay = .log(selection: min(max(0, selection + step), max(0, log.count - 1)))
+                }
+            }
+        case .exchange(let exchange):
+            switch key {
+            case .escape, .character("q"):
+                overlay = .log(selection: log.firstIndex(of: exchange) ?? 0)
+            case .character("y"):
+                return [.copy(String(decoding: exchange.responseBody, as: UTF8.self))]
+            default:
+                if let step = scrollStep(key, page: max(1, size.rows - 4)) { overlayScroll = max(0, overlayScroll + step) }
+            }
+        case .command(var editor):
+            switch key {
+            case .escape:
+                overlay = nil
+            case .enter:
+                overlay = nil
+                return runCommand(editor.text)
+            default:
+                _ = editor.handle(key)
+                overlay = .command(editor)
+            }
+        }
+        return []
+    }
+
+    mutating func runCommand(_ text: String) -> [AppEffect] {
+        let words = text.split(separator: " ").map(String.init)
+        switch words.first {
+        case "q", "quit":
+            if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
+        case "q!":
+            shouldQuit = true
+        case "w", "write", "save":
+            return openSaveReview()
+        case "sync":
+            flash = "sync started (background priority: your lookups go first)"
+            return [.sync]
+        case "profile":
+            lastError = words.count > 1
+                ? "to switch profile, quit and run: minimo --profile \(words[1])"
+                : "usage: :profile NAME"
+        case nil:
+            break
+        default:
+            lastError = "unknown command :\(text) (try :q, :w, :sync, :profile NAME)"
+        }
+        return []
+    }
+
+    mutating func openSaveReview() -> [AppEffect] {
+        guard contact != nil else { return [] }
+        guard !pendingUpdate.isEmpty else {
+            flash = "nothing to save"
+            return []
+        }
+        overlay = .saveReview
+        return []
+    }
+
+    mutating func setDraft(_ key: String, _ value: JSONValue?) {
+        undoStack.append(.field(key: key, previous: draft[key]))
+        draft[key] = value
+    }
+
+    mutating func undo() {
+        guard let last = undoStack.popLast() else {
+            flash = "nothing to undo"
+            return
+        }
+        switch last {
+        case .field(let key, let previous): draft[key] = previous
+        case .consent(let previous): consentDraft = previous
+        }
+    }
+
+    mutating func applyExternalEdit(_ fields: [String: JSONValue]) {
+        guard let contact else { return }
+        let target = LocalEditPreview.apply(draft, to: contact.customFields)
+        for key in Set(target.keys).union(fields.keys) where target[key] != fields[key] {
+            let server = contact.customFields[key]
+            let wanted = fields[key]
+            setDraft(key, wanted == server ? nil : (wanted ?? .null))
+        }
+    }
+
+    func copySelection() -> [AppEffect] {
+        if rawView, let last = exchanges.last {
+            return [.copy(String(decoding: last.responseBody, as: UTF8.self))]
+        }
+        switch focus {
+        case .results:
+            if results.indices.contains(resultSelection), let email = results[resultSelection].email { return [.copy(email)] }
+        case .fields:
+            let rows = fieldRows
+            if rows.indices.contains(fieldSelection) { return [.copy(FieldValueParser.editableText(rows[fieldSelection].value))] }
+        default:
+            if let email = contact?.email { return [.copy(email)] }
+        }
+        return []
+    }
+}
+
+/// The custom fields as they will be after the draft is saved (for `E` and the review).
+enum LocalEditPreview {
+    static func apply(_ draft: [String: JSONValue], to fields: [String: JSONValue]) -> [String: JSONValue] {
+        var result = fields
+        for (key, value) in draft {
+            if value == .null { result[key] = nil } else { result[key] = value }
+        }
+        return result
+    }
+}

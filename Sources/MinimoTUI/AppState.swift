@@ -1,0 +1,163 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// The panes that take the keyboard, in Tab order.
+public enum Pane: Int, Sendable, Hashable, CaseIterable {
+    case search, results, detail, fields, consent
+
+    var next: Pane { Pane(rawValue: (rawValue + 1) % Pane.allCases.count)! }
+    var previous: Pane { Pane(rawValue: (rawValue + Pane.allCases.count - 1) % Pane.allCases.count)! }
+}
+
+/// What covers the panes, if anything.
+public enum Overlay: Sendable, Hashable {
+    case help
+    /// The exact JSON that `y` will send.
+    case saveReview
+    case confirmQuit
+    case confirmDelete(key: String)
+    /// The request log; `selection` indexes `AppState.log`.
+    case log(selection: Int)
+    /// One exchange from the log, full screen.
+    case exchange(RawExchange)
+    /// The `:` command line.
+    case command(LineEditor)
+}
+
+/// An inline edit of a custom field: first its key (when adding), then its value.
+public struct FieldEditing: Sendable, Hashable {
+    public enum Stage: Sendable, Hashable { case key, value }
+    public var key: String
+    public var stage: Stage
+    public var editor: LineEditor
+    public var error: String?
+}
+
+/// One undoable change of the draft.
+public enum DraftChange: Sendable, Hashable {
+    case field(key: String, previous: JSONValue?)
+    case consent(previous: MarketingConsent)
+}
+
+/// Everything the screen shows, as plain values. Views draw from it; the reducer changes it;
+/// nothing here talks to the network or the database (effects do, through `ContactStore`).
+public struct AppState: Sendable {
+    public var size: TerminalSize
+    public var profile: String?
+    public var host: String?
+    public var isDemo: Bool
+    public var unicodeLines: Bool
+    public var online = true
+    public var quota: QuotaStatus?
+    public var now = Date()
+
+    public var focus: Pane = .search
+    public var search = LineEditor()
+    public var results: [ContactSummary] = []
+    public var resultSelection = 0
+    public var resultScroll = 0
+    /// What the app is waiting for, shown in the panes ("looking up ...").
+    public var pending: String?
+
+    public var contact: Contact?
+    public var contactSource: LookupSource?
+    public var contactFetchedAt: Date?
+    public var definitions: [CustomFieldDefinition] = []
+
+    /// Unsaved custom-field values by key; `.null` deletes the field.
+    public var draft: [String: JSONValue] = [:]
+    /// Unsaved consent changes (only the channels changed are set).
+    public var consentDraft = MarketingConsent()
+    public var undoStack: [DraftChange] = []
+    public var fieldSelection = 0
+    public var fieldScroll = 0
+    public var consentSelection = 0
+    public var editing: FieldEditing?
+
+    public var overlay: Overlay?
+    public var rawView = false
+    public var rawScroll = 0
+    public var overlayScroll = 0
+    /// Exchanges of the open contact, oldest first (the raw view shows the last).
+    public var exchanges: [RawExchange] = []
+    /// Every stored exchange, for the request log.
+    public var log: [RawExchange] = []
+
+    public var flash: String?
+    public var lastError: String?
+    public var unsentEdits = 0
+    public var shouldQuit = false
+    /// Set by Ctrl-L: the next frame repaints everything.
+    public var forceRedraw = false
+
+    public init(size: TerminalSize, profile: String?, host: String?, isDemo: Bool, unicodeLines: Bool = true) {
+        self.size = size
+        self.profile = profile
+        self.host = host
+        self.isDemo = isDemo
+        self.unicodeLines = unicodeLines
+    }
+
+    /// Unsaved changes, as the status bar counts them.
+    public var unsavedCount: Int {
+        draft.count + (consentDraft.email == nil ? 0 : 1) + (consentDraft.whatsapp == nil ? 0 : 1)
+    }
+
+    public var hasUnsavedChanges: Bool { unsavedCount > 0 }
+
+    /// The definition of a custom-field key (keys match ignoring case).
+    public func definition(for key: String) -> CustomFieldDefinition? {
+        definitions.first { $0.matches(key: key) }
+    }
+
+    /// The rows of the fields editor: every key the contact has or the draft adds, grouped by
+    /// the definitions' categories (in definition order), then the undefined keys alphabetically.
+    public var fieldRows: [FieldRow] {
+        guard let contact else { return [] }
+        let keys = Set(contact.customFields.keys).union(draft.keys)
+        func order(_ key: String) -> (Int, String) {
+            let index = definitions.firstIndex { $0.matches(key: key) } ?? Int.max
+            return (index, key)
+        }
+        return keys.sorted { order($0) < order($1) }.map { key in
+            let original = contact.customFields[key]
+            let edited = draft[key]
+            let status: FieldRow.Status
+            switch (original, edited) {
+            case (nil, _?): status = .added
+            case (_?, .null?): status = .deleted
+            case (_?, _?): status = .changed
+            default: status = .unchanged
+            }
+            return FieldRow(key: key, definition: definition(for: key), original: original, value: edited ?? original ?? .null, status: status)
+        }
+    }
+
+    /// The effective consent: the draft over what the server said.
+    public var effectiveConsent: MarketingConsent {
+        let server = contact?.marketingConsent ?? MarketingConsent()
+        return MarketingConsent(email: consentDraft.email ?? server.email, whatsapp: consentDraft.whatsapp ?? server.whatsapp)
+    }
+
+    /// The update that `s` then `y` sends: only what changed.
+    public var pendingUpdate: ContactUpdate {
+        var consent = MarketingConsent()
+        let server = contact?.marketingConsent
+        if let email = consentDraft.email, email != server?.email { consent.email = email }
+        if let whatsapp = consentDraft.whatsapp, whatsapp != server?.whatsapp { consent.whatsapp = whatsapp }
+        return ContactUpdate(customFields: draft, marketingConsent: consent)
+    }
+}
+
+/// A row of the custom-fields editor.
+public struct FieldRow: Sendable, Hashable {
+    public enum Status: Sendable, Hashable { case unchanged, changed, added, deleted }
+    public var key: String
+    public var definition: CustomFieldDefinition?
+    public var original: JSONValue?
+    public var value: JSONValue
+    public var status: Status
+
+    public var label: String { definition?.displayName ?? key }
+}

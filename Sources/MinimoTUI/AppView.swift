@@ -1,0 +1,257 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// Draws the whole screen from the state. Returns where the terminal cursor belongs (in an
+/// editor), or nil to hide it.
+public enum AppView {
+    @discardableResult
+    public static func render(_ state: AppState, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
+        canvas.clear()
+        let layout = Layout(size: state.size)
+        let lines = LineDrawing.choose(unicode: state.unicodeLines)
+        guard layout.isUsable else {
+            let message = layout.tooSmallMessage
+            canvas.put(text: message, row: max(0, state.size.rows / 2), column: max(0, (state.size.columns - message.count) / 2), style: .warning)
+            return nil
+        }
+        var cursor: (row: Int, column: Int)?
+        cursor = PaneViews.search(state, in: layout.search, lines: lines, on: &canvas) ?? cursor
+        PaneViews.results(state, in: layout.results, lines: lines, on: &canvas)
+        if state.rawView {
+            RawExchangeView.pane(state, in: layout.right, lines: lines, on: &canvas)
+        } else {
+            PaneViews.detail(state, in: layout.detail, lines: lines, on: &canvas)
+            if let fieldCursor = PaneViews.fields(state, in: layout.fields, lines: lines, on: &canvas) { cursor = fieldCursor }
+            PaneViews.consent(state, in: layout.consent, lines: lines, on: &canvas)
+        }
+        statusBar(state).render(on: &canvas, row: layout.status.row, now: state.now)
+        if let overlay = state.overlay {
+            if let overlayCursor = OverlayViews.render(overlay, state: state, in: layout.main, lines: lines, on: &canvas) {
+                return overlayCursor
+            }
+            return nil
+        }
+        return cursor
+    }
+
+    static func statusBar(_ state: AppState) -> StatusBar {
+        var hints = KeyHint.main
+        if state.editing != nil {
+            hints = [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")]
+        } else if state.focus == .search {
+            hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave"), KeyHint(key: "?", label: "help")]
+        }
+        var bar = StatusBar(
+            profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
+            unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
+        bar.notice = state.pending.map { $0 + "…" } ?? state.flash
+        return bar
+    }
+
+    static func box(_ title: String, trailing: String = "", focused: Bool, lines: LineDrawing) -> Box {
+        Box(title: title, trailingTitle: trailing, style: focused ? .accent : .border, lines: lines)
+    }
+
+    /// "3 s", "4 min", "2 h": the age of a cached copy.
+    static func age(_ seconds: TimeInterval) -> String {
+        let value = max(0, Int(seconds))
+        if value < 60 { return "\(value) s" }
+        if value < 3600 { return "\(value / 60) min" }
+        return "\(value / 3600) h"
+    }
+}
+
+enum PaneViews {
+    static func search(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
+        let focused = state.focus == .search && state.overlay == nil && state.editing == nil
+        let inner = AppView.box("Search email", trailing: focused ? "Enter: look up" : "/", focused: focused, lines: lines)
+            .draw(in: rect, on: &canvas)
+        guard inner.width > 0 else { return nil }
+        if state.search.text.isEmpty && !focused {
+            canvas.put(text: "press / and type part of an email", line: 0, in: inner, style: .dim)
+            return nil
+        }
+        let visible = state.search.visible(width: inner.width)
+        canvas.put(text: visible.text, line: 0, in: inner)
+        return focused ? (inner.row, inner.column + visible.cursorColumn) : nil
+    }
+
+    static func results(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
+        let focused = state.focus == .results && state.overlay == nil
+        let inner = AppView.box("Contacts", trailing: "\(state.results.count)", focused: focused, lines: lines).draw(in: rect, on: &canvas)
+        guard inner.height > 0 else { return }
+        if state.results.isEmpty {
+            let hint = state.search.text.isEmpty
+                ? ["No cached contacts yet.", "Type a full email and Enter", "to look it up, or :sync."]
+                : ["No cached match.", "Enter looks the exact", "email up on the API."]
+            for (index, line) in hint.enumerated() { canvas.put(text: line, line: index, in: inner, style: .dim) }
+            return
+        }
+        let top = scrollTop(selection: state.resultSelection, height: inner.height, count: state.results.count)
+        for line in 0..<inner.height {
+            let index = top + line
+            guard state.results.indices.contains(index) else { break }
+            let summary = state.results[index]
+            let selected = index == state.resultSelection
+            let style: CellStyle = selected ? (focused ? .selection : CellStyle(.normal, reverse: true)) : .normal
+            let open = summary.id == state.contact?.id ? "›" : " "
+            let text = open + TerminalText.sanitize(summary.email ?? "(no email) #\(summary.id.rawValue)")
+            if selected { canvas.fill(Rect(column: inner.column, row: inner.row + line, width: inner.width, height: 1), style: style) }
+            canvas.put(text: text, line: line, in: inner, style: style)
+        }
+    }
+
+    /// The first visible index so that `selection` stays on screen.
+    static func scrollTop(selection: Int, height: Int, count: Int) -> Int {
+        guard height > 0, count > height else { return 0 }
+        return min(max(0, selection - height + 1 + min(height / 3, 2)), count - height, max(0, selection))
+    }
+
+    static func detail(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
+        let focused = state.focus == .detail && state.overlay == nil
+        guard let contact = state.contact else {
+            let inner = AppView.box("Contact", focused: focused, lines: lines).draw(in: rect, on: &canvas)
+            canvas.put(text: state.pending.map { $0 + "…" } ?? "No contact open.", line: 0, in: inner, style: .dim)
+            return
+        }
+        var trailing = ""
+        if let source = state.contactSource, let fetchedAt = state.contactFetchedAt {
+            let age = AppView.age(state.now.timeIntervalSince(fetchedAt))
+            switch source {
+            case .network: trailing = "from API · \(age) ago"
+            case .freshCache: trailing = "cached · \(age) old"
+            case .staleCache: trailing = "STALE · \(age) old · revalidating"
+            }
+        }
+        let inner = AppView.box("Contact #\(contact.id.rawValue)", trailing: trailing, focused: focused, lines: lines)
+            .draw(in: rect, on: &canvas)
+        var rows: [(String, String, CellStyle)] = [
+            ("email", contact.email ?? "—", .normal),
+            ("phone", contact.phone ?? "—", .normal),
+            ("status", [contact.status, contact.source.map { "source \($0)" }].compactMap { $0 }.joined(separator: " · "), .normal),
+        ]
+        if contact.deleted { rows.append(("deleted", "yes (soft-deleted; an update restores it)", .danger)) }
+        let name = [contact.firstName, contact.lastName].compactMap { $0 }.joined(separator: " ")
+        if !name.isEmpty { rows.append(("name", name, .normal)) }
+        if let company = contact.company { rows.append(("company", company.jsonText, .normal)) }
+        var other: [String] = []
+        if let external = contact.externalID { other.append("external id \(external)") }
+        if let created = contact.createdAt { other.append("created \(created)") }
+        if let updated = contact.updatedAt { other.append("updated \(updated)") }
+        let known: Set<String> = [
+            "id", "email", "phone", "status", "source", "custom_fields", "customFields", "company", "deleted", "marketing_consent",
+            "marketingConsent", "external_id", "externalId", "external_connection_id", "externalConnectionId", "first_name",
+            "firstName", "last_name", "lastName", "created_at", "createdAt", "updated_at", "updatedAt",
+        ]
+        for key in contact.fields.keys.sorted() where !known.contains(key) {
+            other.append("\(key) \(contact.fields[key]!.jsonText)")
+        }
+        if !other.isEmpty { rows.append(("other", other.joined(separator: " · "), .dim)) }
+        for (index, row) in rows.enumerated() where index < inner.height {
+            canvas.put(text: row.0, line: index, in: inner, style: .dim)
+            canvas.put(text: TerminalText.sanitize(row.1), line: index, in: inner, offset: 9, style: row.2)
+        }
+    }
+
+    static func fields(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
+        let focused = state.focus == .fields && state.overlay == nil
+        let rows = state.fieldRows
+        let changes = state.draft.count
+        let trailing = changes > 0 ? "\(changes) unsaved · s to review" : "\(rows.count)"
+        let inner = AppView.box("Custom fields", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
+        guard inner.height > 0 else { return nil }
+        guard state.contact != nil else {
+            canvas.put(text: "Open a contact to see its custom fields.", line: 0, in: inner, style: .dim)
+            return nil
+        }
+        var cursor: (row: Int, column: Int)?
+        var editingLines = 0
+        if let editing = state.editing, editing.stage == .key {
+            editingLines = 1
+            let label = "new field key: "
+            canvas.put(text: label, line: 0, in: inner, style: .accent)
+            let visible = editing.editor.visible(width: max(1, inner.width - label.count))
+            canvas.put(text: visible.text, line: 0, in: inner, offset: label.count)
+            cursor = (inner.row, inner.column + label.count + visible.cursorColumn)
+            if let error = editing.error { canvas.put(text: "  " + error, line: 1, in: inner, style: .danger); editingLines = 2 }
+        }
+        if rows.isEmpty && editingLines == 0 {
+            canvas.put(text: "No custom fields. a adds one.", line: 0, in: inner, style: .dim)
+        }
+        let labelWidth = min(max(8, rows.map { TerminalText.displayWidth(TerminalText.sanitize($0.label)) }.max() ?? 8), inner.width / 3)
+        let height = inner.height - editingLines
+        let top = scrollTop(selection: state.fieldSelection, height: height, count: rows.count)
+        for line in 0..<height {
+            let index = top + line
+            guard rows.indices.contains(index) else { break }
+            let row = rows[index]
+            let y = line + editingLines
+            let selected = index == state.fieldSelection && focused
+            let marker: (String, CellStyle) = switch row.status {
+            case .unchanged: (" ", .normal)
+            case .changed: ("*", .warning)
+            case .added: ("+", .success)
+            case .deleted: ("-", .danger)
+            }
+            canvas.put(text: marker.0, line: y, in: inner, style: marker.1.bolded)
+            let labelStyle: CellStyle = selected ? .selection : .dim
+            canvas.put(text: TerminalText.fit(TerminalText.sanitize(row.label), columns: labelWidth), line: y, in: inner, offset: 1, style: labelStyle)
+            let valueColumn = labelWidth + 2
+            if let editing = state.editing, editing.stage == .value, editing.key == row.key {
+                let width = max(1, inner.width - valueColumn)
+                let visible = editing.editor.visible(width: width)
+                canvas.fill(Rect(column: inner.column + valueColumn, row: inner.row + y, width: width, height: 1), style: CellStyle(.normal, underline: true))
+                canvas.put(text: visible.text, line: y, in: inner, offset: valueColumn, style: CellStyle(.normal, underline: true))
+                cursor = (inner.row + y, inner.column + valueColumn + visible.cursorColumn)
+                if let error = editing.error, line + 1 < height {
+                    canvas.put(text: "  " + error, line: y + 1, in: inner, offset: valueColumn, style: .danger)
+                }
+                continue
+            }
+            let type = row.definition.map { " \($0.type)" } ?? ""
+            let valueText = row.status == .deleted ? "(deleted on save)" : TerminalText.sanitize(row.value.jsonText)
+            let valueStyle: CellStyle = row.status == .deleted ? .danger : (row.status == .unchanged ? .normal : .warning)
+            let end = canvas.put(text: valueText, row: inner.row + y, column: inner.column + valueColumn, style: valueStyle, limit: inner.maxColumn - type.count)
+            if !type.isEmpty, end < inner.maxColumn - type.count { canvas.put(text: type, line: y, in: inner, offset: inner.width - type.count, style: .dim) }
+        }
+        // An edit in progress on a new key that is not yet a row.
+        if let editing = state.editing, editing.stage == .value, !rows.contains(where: { $0.key == editing.key }) {
+            let y = min(inner.height - 1, rows.count + editingLines)
+            let label = TerminalText.sanitize(editing.key) + " = "
+            canvas.put(text: label, line: y, in: inner, style: .accent)
+            let visible = editing.editor.visible(width: max(1, inner.width - TerminalText.displayWidth(label)))
+            canvas.put(text: visible.text, line: y, in: inner, offset: TerminalText.displayWidth(label))
+            cursor = (inner.row + y, inner.column + TerminalText.displayWidth(label) + visible.cursorColumn)
+            if let error = editing.error, y + 1 < inner.height { canvas.put(text: "  " + error, line: y + 1, in: inner, style: .danger) }
+        }
+        return cursor
+    }
+
+    static func consent(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
+        let focused = state.focus == .consent && state.overlay == nil
+        let inner = AppView.box("Marketing consent", trailing: focused ? "Space toggles" : "", focused: focused, lines: lines)
+            .draw(in: rect, on: &canvas)
+        guard let contact = state.contact, inner.height > 0 else { return }
+        let server = contact.marketingConsent
+        let channels: [(String, Bool?, Bool?, Bool)] = [
+            ("Email", server?.email, state.consentDraft.email, state.consentSelection == 0),
+            ("WhatsApp", server?.whatsapp, state.consentDraft.whatsapp, state.consentSelection == 1),
+        ]
+        for (index, channel) in channels.enumerated() where index < inner.height {
+            let value = channel.2 ?? channel.1
+            let box = value == nil ? "[?]" : (value! ? "[x]" : "[ ]")
+            let text: String
+            if let draft = channel.2 {
+                text = "\(draft ? "opted in" : "opted out") — unsaved (server: \(channel.1.map { $0 ? "in" : "out" } ?? "unknown"))"
+            } else if let known = channel.1 {
+                text = known ? "opted in (as the server says)" : "opted out (as the server says)"
+            } else {
+                text = "unknown: the server did not say"
+            }
+            let selected = channel.3 && focused
+            canvas.put(text: "\(box) \(channel.0)", line: index, in: inner, style: selected ? .selection : (channel.2 != nil ? .warning : .normal))
+            canvas.put(text: text, line: index, in: inner, offset: 14, style: channel.2 != nil ? .warning : .dim)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import MinimoKit
+
+/// Turns what was typed in the line editor into a JSON value of the field's type, and back.
+/// The type comes from the field definition; for a key with no definition it is taken from the
+/// value it held, so a number stays a number after an edit.
+public enum FieldValueParser {
+    /// The text the editor starts with: strings bare, everything else as JSON.
+    public static func editableText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .null: return ""
+        default: return value.jsonText
+        }
+    }
+
+    public static func parse(_ text: String, definition: CustomFieldDefinition?, original: JSONValue?) -> Result<JSONValue, FieldValueError> {
+        let type = definition?.type ?? inferredType(original)
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch type {
+        case .number:
+            if let integer = Int64(trimmed) { return .success(.int(integer)) }
+            if let number = Double(trimmed), number.isFinite { return .success(.double(number)) }
+            return .failure(FieldValueError("a number is expected, like 42 or 3.5"))
+        case .boolean:
+            switch trimmed.lowercased() {
+            case "true", "yes", "on", "1": return .success(.bool(true))
+            case "false", "no", "off", "0": return .success(.bool(false))
+            default: return .failure(FieldValueError("true or false is expected"))
+            }
+        case .date:
+            guard isDate(trimmed) else { return .failure(FieldValueError("a date is expected, as YYYY-MM-DD")) }
+            return .success(.string(trimmed))
+        case .datetime:
+            guard ISO8601DateFormatter().date(from: trimmed) != nil || isDate(String(trimmed.prefix(10))) && trimmed.count == 10
+            else { return .failure(FieldValueError("a date and time is expected, as 2025-11-13T10:30:00Z")) }
+            return .success(.string(trimmed))
+        case .select:
+            let allowed = definition?.allowedValues ?? []
+            guard allowed.isEmpty || allowed.contains(trimmed) else {
+                return .failure(FieldValueError("one of: " + allowed.joined(separator: ", ")))
+            }
+            return .success(.string(trimmed))
+        case .json:
+            guard let value = try? JSONValue.parse(Data(text.utf8)) else {
+                return .failure(FieldValueError("valid JSON is expected, like {\"key\": \"value\"}"))
+            }
+            return .success(value)
+        case .text, .other:
+            return .success(.string(text))
+        }
+    }
+
+    static func inferredType(_ value: JSONValue?) -> FieldType {
+        switch value {
+        case .int?, .double?: .number
+        case .bool?: .boolean
+        case .object?, .array?: .json
+        default: .text
+        }
+    }
+
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return false }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (year, month, day)
+        let calendar = Calendar(identifier: .gregorian)
+        guard (1...12).contains(month), (1...31).contains(day), let date = calendar.date(from: components) else { return false }
+        return calendar.component(.day, from: date) == day
+    }
+}
+
+public struct FieldValueError: Error, Sendable, Hashable {
+    public var message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,35 @@
+/// Every key of the TUI, as the help overlay lists it (and the README documents it).
+public enum Keymap {
+    public struct Entry: Sendable, Hashable {
+        public var keys: String
+        public var action: String
+    }
+
+    public static let sections: [(title: String, entries: [Entry])] = [
+        ("Everywhere", [
+            Entry(keys: "/", action: "search by email: typing filters cached contacts, Enter looks the exact email up, Esc leaves"),
+            Entry(keys: "Tab / Shift-Tab", action: "next / previous pane"),
+            Entry(keys: "↑ ↓  k j  PgUp PgDn  g G", action: "move in the focused list (or scroll the raw view)"),
+            Entry(keys: "Enter", action: "open the selected contact; in the fields editor, edit the value"),
+            Entry(keys: "r", action: "raw view: the last exchange for this contact (status, timing, headers, JSON)"),
+            Entry(keys: "L", action: "request log: every exchange; Enter shows one raw"),
+            Entry(keys: "R", action: "refresh the contact from the API, bypassing the cache"),
+            Entry(keys: "y", action: "copy the selected value (in the raw view: the body) with OSC 52"),
+            Entry(keys: ":", action: "command line: :q  :w  :sync  :profile NAME"),
+            Entry(keys: "?", action: "this help"),
+            Entry(keys: "Ctrl-L", action: "redraw the screen"),
+            Entry(keys: "q", action: "quit (asks first when there are unsaved changes)"),
+        ]),
+        ("Custom fields", [
+            Entry(keys: "e  Enter", action: "edit the selected value (←→ Home End, Ctrl-A/E/K/U/W, Backspace)"),
+            Entry(keys: "a", action: "add a custom field (key, then value)"),
+            Entry(keys: "d", action: "delete the selected field (asks to confirm)"),
+            Entry(keys: "u", action: "undo the last unsaved change"),
+            Entry(keys: "E", action: "edit all custom fields as JSON in $EDITOR"),
+            Entry(keys: "s  Ctrl-S", action: "review the JSON to be sent; y sends, n goes back"),
+        ]),
+        ("Consent", [
+            Entry(keys: "Space", action: "toggle the selected channel (email, WhatsApp)"),
+        ]),
+    ]
+}

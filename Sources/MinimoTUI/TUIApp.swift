@@ -1,0 +1,232 @@
+import CNcurses
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// Actions posted by effect tasks for the event loop to pick up (curses is not thread-safe:
+/// only the loop's thread touches the terminal, so results come back through here).
+final class ActionInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [AppAction] = []
+
+    func post(_ action: AppAction) { lock.withLock { pending.append(action) } }
+
+    func drain() -> [AppAction] {
+        lock.withLock {
+            defer { pending.removeAll() }
+            return pending
+        }
+    }
+}
+
+/// The TUI: one event loop that owns the terminal and wakes on keys, on results of async work,
+/// and once a second (the quota countdown moves with no key pressed). Network and database
+/// work run as Swift tasks through `ContactStore` and come back as actions.
+public final class TUIApp: @unchecked Sendable {
+    private let store: ContactStore
+    private var state: AppState
+    private let inbox = ActionInbox()
+    private var searchTask: Task<Void, Never>?
+    private var lookupTask: Task<Void, Never>?
+    private var background: [Task<Void, Never>] = []
+
+    public init(store: ContactStore, profile: String?, host: String?, isDemo: Bool) {
+        self.store = store
+        self.state = AppState(size: TerminalSize(columns: 80, rows: 24), profile: profile, host: host, isDemo: isDemo)
+    }
+
+    /// Runs until the user quits. Blocks the calling thread: call it from a thread of its own.
+    public func run() throws {
+        let screen = try TerminalScreen()
+        defer {
+            for task in background { task.cancel() }
+            screen.end()
+        }
+        state.size = screen.size
+        state.unicodeLines = screen.capabilities.unicode
+        startBackgroundWork()
+        var canvas = screen
+        var lastSecond = Int(Date().timeIntervalSince1970)
+        state.now = Date()
+        screen.present(cursor: AppView.render(state, on: &canvas))
+        while !state.shouldQuit {
+            var actions: [AppAction] = []
+            if let key = screen.readKey(timeoutMilliseconds: 100) {
+                actions.append(key == .resize ? .resized(screen.size) : .key(key))
+                // Take a burst of typing (a paste) in one frame.
+                while actions.count < 256, let more = screen.readKey(timeoutMilliseconds: 0) {
+                    actions.append(more == .resize ? .resized(screen.size) : .key(more))
+                }
+            }
+            actions += inbox.drain()
+            let now = Date()
+            let second = Int(now.timeIntervalSince1970)
+            if second != lastSecond {
+                lastSecond = second
+                actions.append(.tick(now))
+            }
+            guard !actions.isEmpty else { continue }
+            for action in actions {
+                let effects = state.reduce(action)
+                for effect in effects { perform(effect, screen: screen) }
+                if state.shouldQuit { break }
+            }
+            if state.forceRedraw {
+                screen.forceRedraw()
+                state.forceRedraw = false
+            }
+            state.now = Date()
+            screen.present(cursor: AppView.render(state, on: &canvas))
+        }
+    }
+
+    private func startBackgroundWork() {
+        let store = self.store
+        let inbox = self.inbox
+        background.append(Task {
+            for await status in store.client.quotaUpdates() { inbox.post(.quota(status)) }
+        })
+        perform(.search(""), screen: nil)
+        perform(.loadDefinitions, screen: nil)
+        background.append(Task {
+            let unsent = (try? await store.outbox().count) ?? 0
+            inbox.post(.unsentCount(unsent))
+            guard unsent > 0 else { return }
+            // Edits saved in an earlier session and not yet sent go out now.
+            let report = await store.sendOutbox()
+            let left = (try? await store.outbox().count) ?? unsent
+            inbox.post(.unsentCount(left))
+            if report.sent > 0 { inbox.post(.flash("sent \(report.sent) edit(s) saved earlier", isError: false)) }
+        })
+    }
+
+    private func perform(_ effect: AppEffect, screen: TerminalScreen?) {
+        let store = self.store
+        let inbox = self.inbox
+        switch effect {
+        case .search(let query):
+            searchTask?.cancel()
+            searchTask = Task {
+                guard let results = try? await store.search(query, limit: 500), !Task.isCancelled else { return }
+                inbox.post(.searchResults(query: query, results))
+            }
+        case .lookup(let email, let refresh):
+            lookupTask?.cancel()  // a new lookup cancels the old one's request
+            let query = state.search.text
+            lookupTask = Task {
+                do {
+                    let lookup = try await store.contact(email: email, refresh: refresh)
+                    inbox.post(.contactLoaded(lookup))
+                    if let results = try? await store.search(query, limit: 500) { inbox.post(.searchResults(query: query, results)) }
+                    if let revalidation = lookup.revalidation, let fresh = await revalidation.value {
+                        inbox.post(.contactLoaded(ContactLookup(contact: fresh, source: .network, age: 0)))
+                    }
+                } catch is CancellationError {
+                } catch let error as MinimoError {
+                    inbox.post(.contactFailed(email: email, message: error.description, offline: error.kind == .network))
+                } catch {
+                    inbox.post(.contactFailed(email: email, message: "\(error)", offline: false))
+                }
+            }
+        case .loadDefinitions:
+            background.append(Task {
+                do {
+                    inbox.post(.definitionsLoaded(try await store.fieldDefinitions()))
+                } catch let error as MinimoError {
+                    inbox.post(.flash("field definitions: \(error.description)", isError: true))
+                } catch {}
+            })
+        case .loadExchanges(let contact):
+            Task {
+                if let exchanges = try? await store.exchanges(for: contact, limit: 50) { inbox.post(.exchangesLoaded(exchanges)) }
+            }
+        case .loadLog:
+            Task {
+                if let log = try? await store.exchanges(limit: 500) { inbox.post(.logLoaded(log)) }
+            }
+        case .save(let id, let update):
+            Task {
+                do {
+                    let entry = try await store.queueUpdate(contactID: id, update)
+                    let report = await store.sendOutbox()
+                    let saved = try? await store.cachedContact(id: id)?.contact
+                    let left = (try? await store.outbox()) ?? []
+                    let mine = left.first { $0.seq == entry.seq }
+                    let message: String
+                    var isError = true
+                    switch mine?.state {
+                    case nil:
+                        let status = report.answers[entry.seq].map { " → \($0.status)" } ?? ""
+                        message = "saved: PUT /contacts/\(id.rawValue)\(status)"
+                        isError = false
+                    case .conflict?:
+                        message = "not sent: \(mine?.lastError ?? "changed on the server"); see `minimo outbox list`"
+                    case .failed?:
+                        message = "the server refused the edit: \(mine?.lastError ?? "?")"
+                    default:
+                        message = "queued, not sent yet: \(report.stoppedBy ?? "offline"); it goes out when the server answers"
+                    }
+                    inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: left.count))
+                } catch {
+                    inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))
+                }
+            }
+        case .copy(let text):
+            // OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
+            let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+            FileHandle.standardOutput.write(Data(sequence.utf8))
+            inbox.post(.flash("copied \(text.utf8.count) bytes to the clipboard", isError: false))
+        case .editExternally(let fields):
+            guard let screen else { return }
+            inbox.post(.externalEditFinished(ExternalEditor.edit(fields, screen: screen)))
+        case .sync:
+            let query = state.search.text
+            background.append(Task {
+                do {
+                    let report = try await store.sync()
+                    let text = report.listingAvailable
+                        ? "synced \(report.stored) contacts in \(report.requests) requests"
+                        : "listing not available on this server: search by email instead"
+                    inbox.post(.flash(text, isError: !report.listingAvailable))
+                    if let results = try? await store.search(query, limit: 500) { inbox.post(.searchResults(query: query, results)) }
+                } catch {
+                    inbox.post(.flash("sync stopped: \(error)", isError: true))
+                }
+            })
+        }
+    }
+}
+
+/// `E`: the custom fields as JSON in `$EDITOR`, with curses suspended meanwhile.
+enum ExternalEditor {
+    static func edit(_ fields: [String: JSONValue], screen: TerminalScreen) -> Result<[String: JSONValue], FieldValueError> {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("minimo-fields-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        do {
+            try JSONValue.object(fields).serialized(pretty: true).write(to: file)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        } catch {
+            return .failure(FieldValueError("cannot write a temporary file: \(error)"))
+        }
+        let editor = ProcessInfo.processInfo.environment["VISUAL"] ?? ProcessInfo.processInfo.environment["EDITOR"] ?? "vi"
+        endwin()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(editor) \"$1\"", "minimo-editor", file.path]
+        var status: Int32 = -1
+        do {
+            try process.run()
+            process.waitUntilExit()
+            status = process.terminationStatus
+        } catch {}
+        wrefresh(minimo_stdscr())
+        screen.forceRedraw()
+        guard status == 0 else { return .failure(FieldValueError("the editor exited with status \(status); nothing changed")) }
+        guard let data = FileManager.default.contents(atPath: file.path), let value = try? JSONValue.parse(data),
+            let object = value.objectValue
+        else {
+            return .failure(FieldValueError("the file is not a JSON object; nothing changed"))
+        }
+        return .success(object)
+    }
+}

@@ -1,0 +1,179 @@
+import CNcurses
+import Foundation
+
+/// The real terminal: an ncurses session, and a `Canvas` that draws on it.
+///
+/// Views draw into a frame kept in memory; `present()` writes only the cells that differ from
+/// the last frame shown, then refreshes once, so a list move costs a few bytes over SSH. Kept
+/// thin on purpose: everything that can be decided without a terminal (diffing, key decoding,
+/// colours, ASCII fallback) lives in pure types with tests.
+///
+/// Curses is not thread-safe: one event loop owns the screen and calls it from one thread.
+/// `@unchecked Sendable` only so that loop can be handed the screen when it starts.
+public final class TerminalScreen: Canvas, @unchecked Sendable {
+    /// How the session was set up, for the help overlay and for bug reports.
+    public struct Capabilities: Sendable, Hashable {
+        public var colours: Bool
+        /// The locale encodes UTF-8: Unicode line drawing and text; otherwise ASCII.
+        public var unicode: Bool
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case alreadyRunning
+        case notATerminal
+        public var description: String {
+            switch self {
+            case .alreadyRunning: return "the terminal is already in use by this program"
+            case .notATerminal: return "standard input and output must be a terminal"
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static var active = false
+
+    public let capabilities: Capabilities
+    /// The line drawing boxes should use on this terminal.
+    public var lineDrawing: LineDrawing { .choose(unicode: capabilities.unicode) }
+    public var size: TerminalSize { frame.size }
+
+    private let palette: ColorPalette
+    private var frame: GridCanvas
+    /// What the terminal shows now; nil forces a full redraw.
+    private var shown: GridCanvas?
+    private var ended = false
+
+    /// Takes over the terminal: locale, raw input (so Ctrl-C, Ctrl-S and Ctrl-Z reach the app),
+    /// no echo, keypad decoding, a 25 ms Escape delay (Esc must answer within 50 ms), colours
+    /// unless unsupported or `NO_COLOR`, and a restore of the terminal on exit and on
+    /// SIGINT/SIGTERM/SIGHUP/SIGQUIT so a killed process or a dropped SSH session does not
+    /// leave the terminal raw.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard !Self.active else { throw StartError.alreadyRunning }
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw StartError.notATerminal }
+        Self.active = true
+        setlocale(LC_ALL, "")
+        let unicode = minimo_locale_is_utf8() == 1
+        initscr()
+        minimo_install_terminal_restore()
+        raw()
+        noecho()
+        nonl()
+        keypad(minimo_stdscr(), true)
+        _ = minimo_set_escdelay(25)
+        let colours = ColorPalette.wantsColour(hasColours: has_colors(), environment: environment)
+        var defaultBackground = false
+        if colours {
+            start_color()
+            defaultBackground = use_default_colors() == OK
+        }
+        palette = ColorPalette(usesColour: colours, defaultBackground: defaultBackground)
+        for pair in palette.pairs {
+            init_pair(pair.pair, pair.foreground, pair.background)
+        }
+        curs_set(0)
+        capabilities = Capabilities(colours: colours, unicode: unicode)
+        frame = GridCanvas(columns: Int(minimo_cols()), rows: Int(minimo_lines()))
+    }
+
+    deinit { end() }
+
+    /// Gives the terminal back: the shell prompt returns where it was, in cooked mode.
+    public func end() {
+        guard !ended else { return }
+        ended = true
+        curs_set(1)
+        endwin()
+        Self.active = false
+    }
+
+    // MARK: Canvas
+
+    @discardableResult
+    public func put(text: String, row: Int, column: Int, style: CellStyle, limit: Int?) -> Int {
+        frame.put(text: text, row: row, column: column, style: style, limit: limit)
+    }
+
+    public func fill(_ rect: Rect, with character: Character, style: CellStyle) {
+        frame.fill(rect, with: character, style: style)
+    }
+
+    public func clear() { frame.clear() }
+
+    // MARK: Output
+
+    /// Writes what changed since the last frame and refreshes once. `cursor` shows the
+    /// terminal cursor there (the line editor), otherwise it is hidden.
+    public func present(cursor: (row: Int, column: Int)? = nil) {
+        for run in frame.changedRuns(since: shown) {
+            write(run)
+        }
+        shown = frame
+        if let cursor, frame.bounds.contains(row: cursor.row, column: cursor.column) {
+            curs_set(1)
+            minimo_move_cursor(Int32(cursor.row), Int32(cursor.column))
+        } else {
+            curs_set(0)
+        }
+        wrefresh(minimo_stdscr())
+    }
+
+    /// Ctrl-L: the terminal may show something else (a message from `wall`, a garbled SSH
+    /// line); forget what we think it shows and repaint all of it on the next `present()`.
+    public func forceRedraw() {
+        shown = nil
+        minimo_clear_ok()
+    }
+
+    private func write(_ run: CellRun) {
+        let attributes = palette.attributes(for: run.style)
+        var attr: attr_t = 0
+        if attributes.bold { attr |= minimo_attr_bold() }
+        if attributes.dim { attr |= minimo_attr_dim() }
+        if attributes.reverse { attr |= minimo_attr_reverse() }
+        if attributes.underline { attr |= minimo_attr_underline() }
+        var column = run.column
+        for cell in run.cells {
+            defer { column += 1 }
+            if cell.isContinuation { continue }
+            let text = capabilities.unicode ? cell.text : AsciiFallback.text(cell.text, width: cell.width)
+            if capabilities.unicode {
+                putCell(text, row: run.row, column: column, attr: attr, pair: attributes.pair)
+            } else {
+                for (offset, character) in text.enumerated() {
+                    putCell(String(character), row: run.row, column: column + offset, attr: attr, pair: attributes.pair)
+                }
+            }
+        }
+    }
+
+    /// What curses gets for a cell. An emoji ZWJ sequence (`👩‍💻`) keeps only its first emoji:
+    /// curses stores one spacing character per cell, and terminals disagree on joined emoji, so
+    /// a stray joiner would glue itself to the next cell. The columns stay right either way.
+    static func cursesText(_ text: String) -> [wchar_t] {
+        var scalars = Array(text.unicodeScalars)
+        if let joiner = scalars.firstIndex(where: { $0.value == 0x200D }) { scalars.removeSubrange(joiner...) }
+        return scalars.map { wchar_t(bitPattern: $0.value) } + [0]
+    }
+
+    private func putCell(_ text: String, row: Int, column: Int, attr: attr_t, pair: Int16) {
+        let wide = Self.cursesText(text)
+        minimo_put_cell(Int32(row), Int32(column), wide, attr, pair)
+    }
+
+    // MARK: Input
+
+    /// Waits up to `timeoutMilliseconds` (-1: forever) for a key; nil when none came, so the
+    /// loop can tick the quota countdown. A resize is handled here (the frame takes the new
+    /// size and the next `present()` repaints everything) and still reported, so views redraw.
+    public func readKey(timeoutMilliseconds: Int32) -> KeyEvent? {
+        minimo_set_input_timeout(timeoutMilliseconds)
+        var code: wint_t = 0
+        let status = minimo_get_wch(&code)
+        let key = KeyEvent.decode(status: status, code: UInt32(code))
+        if key == .resize {
+            frame = GridCanvas(columns: Int(minimo_cols()), rows: Int(minimo_lines()))
+            forceRedraw()
+        }
+        return key
+    }
+}

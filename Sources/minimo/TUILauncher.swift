@@ -1,0 +1,27 @@
+import Foundation
+import MinimoCache
+import MinimoTUI
+
+/// Runs the TUI's event loop on a thread of its own (it blocks on the terminal), leaving the
+/// Swift concurrency pool to the network and database work it starts.
+enum TUILauncher {
+    static func run(store: ContactStore, profile: String?, host: String?, isDemo: Bool) async throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw CLIError(.usage, "the TUI needs a terminal; for scripts use the subcommands (minimo help)")
+        }
+        let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread {
+                do {
+                    try app.run()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "minimo-tui"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
