@@ -34,6 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
             do {
                 let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: SandboxServer.demoAPIKey))
                 let store = try ContactStore(client: client, location: CacheLocation(directory: cache), profile: "demo")
+                // The demo starts with a full list: a sync of the seeded contacts (⌈seed/100⌉ requests).
+                _ = try? await store.sync()
                 try await TUILauncher.run(store: store, profile: "demo", host: nil, isDemo: true)
             } catch {
                 await server.stop()
