@@ -2,7 +2,9 @@
 """Render a tmux `capture-pane -e -p` capture (text with ANSI colours) to a PNG.
 
 Usage: ansi2png.py CAPTURE.txt OUT.png [COLUMNS ROWS]
-Needs Pillow (pip install pillow) and DejaVu Sans Mono (apt-get install fonts-dejavu-core).
+Needs Pillow (pip install pillow) and DejaVu Sans Mono (apt-get install fonts-dejavu-core);
+wide CJK characters use WenQuanYi Micro Hei when installed (apt-get install fonts-wqy-microhei).
+Box-drawing characters are drawn as lines, so borders join up.
 """
 import re
 import sys
@@ -27,6 +29,11 @@ def xterm256(n):
         return "#%02x%02x%02x" % (steps[n // 36], steps[(n // 6) % 6], steps[n % 6])
     level = 8 + (n - 232) * 10
     return "#%02x%02x%02x" % (level, level, level)
+
+
+# left, right, up, down
+BOX = {"─": (1, 1, 0, 0), "│": (0, 0, 1, 1), "┌": (0, 1, 0, 1), "┐": (1, 0, 0, 1), "└": (0, 1, 1, 0),
+       "┘": (1, 0, 1, 0), "├": (0, 1, 1, 1), "┤": (1, 0, 1, 1), "┬": (1, 1, 0, 1), "┴": (1, 1, 1, 0), "┼": (1, 1, 1, 1)}
 
 
 def width(ch):
@@ -107,6 +114,10 @@ def main():
     size = 16
     regular = ImageFont.truetype(FONT_DIR + "DejaVuSansMono.ttf", size)
     bold = ImageFont.truetype(FONT_DIR + "DejaVuSansMono-Bold.ttf", size)
+    try:
+        wide_font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", size)
+    except OSError:
+        wide_font = regular
     cell_w = int(regular.getlength("M"))
     cell_h = size + 4
     image = Image.new("RGB", (cell_w * columns + 16, cell_h * len(rows) + 16), DEFAULT_BG)
@@ -119,7 +130,20 @@ def main():
                 continue
             px, py = 8 + x * cell_w, 8 + y * cell_h
             draw.rectangle([px, py, px + cell_w * w - 1, py + cell_h - 1], fill=b)
-            draw.text((px, py + 1), ch, font=bold if is_bold else regular, fill=f)
+            if ch in BOX:
+                left, right, up, down = BOX[ch]
+                cx, cy = px + cell_w // 2, py + cell_h // 2
+                if left:
+                    draw.line([px, cy, cx, cy], fill=f)
+                if right:
+                    draw.line([cx, cy, px + cell_w - 1, cy], fill=f)
+                if up:
+                    draw.line([cx, py, cx, cy], fill=f)
+                if down:
+                    draw.line([cx, cy, cx, py + cell_h - 1], fill=f)
+            else:
+                font = wide_font if w == 2 else (bold if is_bold else regular)
+                draw.text((px, py + 1), ch, font=font, fill=f)
             x += w
     image.save(out)
 
