@@ -99,6 +99,13 @@ struct CacheDatabase: Sendable {
                                          total INTEGER, stored INTEGER NOT NULL DEFAULT 0, completedAt DOUBLE, startedAt DOUBLE NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-drafts") { db in
+            // Unsaved edits kept when the TUI quits or moves to another contact: offered again for
+            // review, never sent on their own.
+            try db.execute(sql: """
+                CREATE TABLE draft (contactID TEXT PRIMARY KEY, email TEXT, body BLOB NOT NULL, savedAt DOUBLE NOT NULL);
+                """)
+        }
         return migrator
     }
 }

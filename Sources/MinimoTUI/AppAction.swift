@@ -18,6 +18,8 @@ public enum AppAction: Sendable {
     case externalEditFinished(Result<[String: JSONValue], FieldValueError>)
     case flash(String, isError: Bool)
     case unsentCount(Int)
+    /// A draft kept from an earlier session (or an earlier visit) for this contact.
+    case draftLoaded(ContactDraft)
 }
 
 /// Work the reducer asks for; the runtime does it (through `ContactStore`) and answers with
@@ -32,4 +34,7 @@ public enum AppEffect: Sendable, Hashable {
     case copy(String)
     case editExternally([String: JSONValue])
     case sync
+    /// Keep unsaved changes of a contact for later (quitting, or opening another contact).
+    case keepDraft(ContactID, email: String?, ContactUpdate)
+    case loadDraft(ContactID)
 }

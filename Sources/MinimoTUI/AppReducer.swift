@@ -21,6 +21,12 @@ extension AppState {
             resultSelection = min(resultSelection, max(0, summaries.count - 1))
         case .contactLoaded(let lookup):
             let isNewContact = contact?.id != lookup.contact.id
+            var effects: [AppEffect] = []
+            if isNewContact, let previous = contact, hasUnsavedChanges {
+                // Opening another contact never drops work: the changes are kept as a draft.
+                effects.append(.keepDraft(previous.id, email: previous.email, pendingUpdate))
+                flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a draft"
+            }
             contact = lookup.contact
             contactSource = lookup.source
             contactFetchedAt = now.addingTimeInterval(-lookup.age)
@@ -34,9 +40,10 @@ extension AppState {
                 fieldScroll = 0
                 rawScroll = 0
                 editing = nil
+                effects.append(.loadDraft(lookup.contact.id))
             }
             if lookup.source == .network { online = true }
-            return [.loadExchanges(lookup.contact)]
+            return effects + [.loadExchanges(lookup.contact)]
         case .contactFailed(let email, let message, let offline):
             pending = nil
             lastError = "\(email): \(message)"
@@ -64,6 +71,13 @@ extension AppState {
             if isError { lastError = message } else { flash = message }
         case .unsentCount(let count):
             unsentEdits = count
+        case .draftLoaded(let kept):
+            guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
+            draft = kept.update.customFields
+            consentDraft = kept.update.marketingConsent
+            flash = "restored \(unsavedCount) unsaved change(s) kept earlier: s to review, u to undo one by one"
+            undoStack = draft.keys.sorted().map { .field(key: $0, previous: nil) }
+            if consentDraft.email != nil || consentDraft.whatsapp != nil { undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
         }
         return []
     }

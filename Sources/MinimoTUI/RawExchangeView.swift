@@ -73,8 +73,9 @@ enum OverlayViews {
         case .saveReview:
             saveReview(state, in: rect, lines: lines, on: &canvas)
         case .confirmQuit:
-            dialog(["You have \(state.unsavedCount) unsaved change(s).", "They are not sent; quitting drops them.", "",
-                    "y or q: quit anyway    any other key: stay"], title: "Quit?", in: rect, lines: lines, on: &canvas)
+            dialog(["You have \(state.unsavedCount) unsaved change(s).",
+                    "Quitting keeps them as a draft, offered again when you", "open the contact next time; nothing is sent without review.", "",
+                    "y or q: quit    any other key: stay"], title: "Quit?", in: rect, lines: lines, on: &canvas)
         case .confirmDelete(let key):
             dialog(["Delete the custom field \(TerminalText.sanitize(key))?", "It is removed when you save (sent as null).", "",
                     "y or Enter: delete    any other key: keep"], title: "Delete field", in: rect, lines: lines, on: &canvas)

@@ -78,6 +78,21 @@ public final class TUIApp: @unchecked Sendable {
             state.now = Date()
             screen.present(cursor: AppView.render(state, on: &canvas))
         }
+        keepDraftBeforeExit()
+    }
+
+    /// Unsaved changes survive quitting as a draft. The loop's thread may block here: the
+    /// terminal is done with and the work runs on the concurrency pool.
+    private func keepDraftBeforeExit() {
+        guard state.hasUnsavedChanges, let contact = state.contact else { return }
+        let store = self.store
+        let update = state.pendingUpdate
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            try? await store.keepDraft(contactID: contact.id, email: contact.email, update: update)
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 5)
     }
 
     private func startBackgroundWork() {
@@ -97,6 +112,12 @@ public final class TUIApp: @unchecked Sendable {
             let left = (try? await store.outbox().count) ?? unsent
             inbox.post(.unsentCount(left))
             if report.sent > 0 { inbox.post(.flash("sent \(report.sent) edit(s) saved earlier", isError: false)) }
+        })
+        background.append(Task {
+            let drafts = (try? await store.drafts()) ?? []
+            guard !drafts.isEmpty else { return }
+            let names = drafts.prefix(3).map { $0.email ?? "#\($0.contactID.rawValue)" }.joined(separator: ", ")
+            inbox.post(.flash("\(drafts.count) unsaved draft(s) kept from last time (\(names)): open the contact to review", isError: false))
         })
     }
 
@@ -148,6 +169,7 @@ public final class TUIApp: @unchecked Sendable {
             Task {
                 do {
                     let entry = try await store.queueUpdate(contactID: id, update)
+                    try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
                     let report = await store.sendOutbox()
                     let saved = try? await store.cachedContact(id: id)?.contact
                     let left = (try? await store.outbox()) ?? []
@@ -179,6 +201,12 @@ public final class TUIApp: @unchecked Sendable {
         case .editExternally(let fields):
             guard let screen else { return }
             inbox.post(.externalEditFinished(ExternalEditor.edit(fields, screen: screen)))
+        case .keepDraft(let id, let email, let update):
+            Task { try? await store.keepDraft(contactID: id, email: email, update: update) }
+        case .loadDraft(let id):
+            Task {
+                if let kept = try? await store.draft(contactID: id) { inbox.post(.draftLoaded(kept)) }
+            }
         case .sync:
             let query = state.search.text
             background.append(Task {

@@ -9,6 +9,8 @@ import Testing
         let tmux: TmuxSession
         let url: URL
         let client: MinimoClient
+        /// The environment the TUI ran with (same sandbox, same cache), to start it again.
+        let environment: [String: String]
 
         func contact(_ email: String = "customer@example.com") async throws -> Contact {
             try await client.contact(email: email).value
@@ -26,14 +28,14 @@ import Testing
             $0.contactCount = 50
             configure(&$0)
         }) { url in
-            let tmux = try TmuxSession(
-                arguments: [],
-                environment: ["MINIMO_BASE_URL": url.absoluteString, "MINIMO_API_KEY": "mn-test-e2e-0123456789abcdef",
-                              "MINIMO_CACHE_DIR": cache.path, "HOME": cache.path],
-                columns: columns, rows: rows)
+            let environment = [
+                "MINIMO_BASE_URL": url.absoluteString, "MINIMO_API_KEY": "mn-test-e2e-0123456789abcdef",
+                "MINIMO_CACHE_DIR": cache.path, "HOME": cache.path,
+            ]
+            let tmux = try TmuxSession(arguments: [], environment: environment, columns: columns, rows: rows)
             let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: "mn-test-reader-0123456789"))
             try await tmux.waitFor("Search email")
-            try await body(Session(tmux: tmux, url: url, client: client))
+            try await body(Session(tmux: tmux, url: url, client: client, environment: environment))
         }
     }
 
@@ -192,6 +194,16 @@ import Testing
             try await session.tmux.waitFor("unsaved change(s)")
             try session.tmux.press("y")
             try await session.tmux.waitFor("MINIMO-EXITED 0")
+            #expect(try await session.contact().customFields["plan"] == "enterprise")
+
+            // The next start offers the draft again, for review: still not sent.
+            let again = try TmuxSession(arguments: [], environment: session.environment)
+            try await again.waitFor("1 unsaved draft(s) kept")
+            try again.type("customer@example.com")
+            try again.press("Enter")
+            let restored = try await again.waitFor("restored 1 unsaved")
+            #expect(restored.contains("*Plan"))
+            #expect(restored.contains("\"free\""))
             #expect(try await session.contact().customFields["plan"] == "enterprise")
         }
     }
