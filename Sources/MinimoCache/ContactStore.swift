@@ -160,33 +160,49 @@ public final class ContactStore: Sendable {
 
     // MARK: - Search
 
-    /// Substring search over cached emails, ranked: exact match, then prefix, then anywhere;
-    /// alphabetical within each rank. Three characters or more use the FTS5 trigram index;
-    /// shorter queries scan with LIKE (trigrams cannot match them).
+    /// Substring search over cached emails, in three tiers: the exact match, then addresses
+    /// that start with the text (alphabetically), then the other matches (in the order they were
+    /// cached). Each tier reads only as many rows as the page needs, through an index: the email
+    /// index for the first two, the FTS5 trigram index for the third (a LIKE scan under three
+    /// characters, which trigrams cannot match), so a query that matches every contact costs
+    /// no more than a rare one.
     public func search(_ text: String, limit: Int = 50, offset: Int = 0) async throws -> [ContactSummary] {
         let query = text.trimmingCharacters(in: .whitespaces).lowercased()
         let limit = max(0, limit)
+        let offset = max(0, offset)
         return try await database.pool.read { db in
-            let rank = "CASE WHEN c.emailKey = :q THEN 0 WHEN c.emailKey LIKE :prefix ESCAPE '\\' THEN 1 ELSE 2 END"
-            let columns = "c.contactID, c.json, c.fetchedAt, c.deleted"
-            let sql: String
-            var arguments: StatementArguments = ["q": query, "prefix": Self.likeEscaped(query) + "%", "limit": limit, "offset": offset]
-            if query.isEmpty {
-                sql = "SELECT \(columns) FROM contact c WHERE c.deleted = 0 ORDER BY c.emailKey LIMIT :limit OFFSET :offset"
-            } else if query.count >= 3 {
+            let columns = "c.rowid AS rid, c.contactID, c.json, c.fetchedAt, c.deleted, c.emailKey"
+            var arguments: StatementArguments = [
+                "q": query, "upper": query + "\u{10FFFF}", "take": limit + offset, "limit": limit, "offset": offset,
+            ]
+            let substring: String
+            if query.count >= 3 {
                 arguments += ["match": "\"" + query.replacingOccurrences(of: "\"", with: "\"\"") + "\""]
-                sql = """
-                    SELECT \(columns) FROM contact_search s JOIN contact c ON c.rowid = s.rowid
-                    WHERE contact_search MATCH :match AND c.deleted = 0
-                    ORDER BY \(rank), c.emailKey LIMIT :limit OFFSET :offset
+                substring = """
+                    SELECT 2 AS tier, \(columns) FROM contact_search s JOIN contact c ON c.rowid = s.rowid
+                    WHERE contact_search MATCH :match AND c.deleted = 0 AND NOT (c.emailKey >= :q AND c.emailKey < :upper)
+                    ORDER BY s.rowid LIMIT :take
                     """
             } else {
                 arguments += ["anywhere": "%" + Self.likeEscaped(query) + "%"]
-                sql = """
-                    SELECT \(columns) FROM contact c WHERE c.emailKey LIKE :anywhere ESCAPE '\\' AND c.deleted = 0
-                    ORDER BY \(rank), c.emailKey LIMIT :limit OFFSET :offset
+                substring = """
+                    SELECT 2 AS tier, \(columns) FROM contact c
+                    WHERE c.emailKey LIKE :anywhere ESCAPE '\\' AND c.deleted = 0 AND NOT (c.emailKey >= :q AND c.emailKey < :upper)
+                    ORDER BY c.rowid LIMIT :take
                     """
             }
+            let sql = """
+                SELECT * FROM (
+                SELECT * FROM (SELECT 0 AS tier, \(columns) FROM contact c WHERE c.emailKey = :q AND c.deleted = 0 LIMIT :take)
+                UNION ALL
+                SELECT * FROM (SELECT 1 AS tier, \(columns) FROM contact c
+                               WHERE c.emailKey > :q AND c.emailKey < :upper AND c.deleted = 0 ORDER BY c.emailKey LIMIT :take)
+                UNION ALL
+                SELECT * FROM (\(substring))
+                )
+                ORDER BY tier, CASE tier WHEN 2 THEN rid ELSE 0 END, emailKey
+                LIMIT :limit OFFSET :offset
+                """
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> ContactSummary? in
                 guard let contact = try? Contact(json: JSONValue.parse(row["json"] as Data)) else { return nil }
                 return ContactSummary(

@@ -112,13 +112,18 @@ import Testing
     }
 
     @Test func withTheGateOffThe429IsHonouredAndRetried() async throws {
-        try await SandboxHarness.with({ $0.rateLimit = RateLimitRule(limit: 2, window: .seconds(1)) }) { sandbox in
+        try await SandboxHarness.with { sandbox in
+            let clock = RecordingClock()
             let recorder = ExchangeRecorder()
-            let client = try sandbox.client(gate: .init(enabled: false), recorder: recorder)
-            for _ in 0..<3 { _ = try await client.contact(email: "customer@example.com") }
-            let statuses = await recorder.exchanges.compactMap(\.status)
-            #expect(statuses.filter { $0 == 429 }.count == 1)
-            #expect(statuses.last == 200)
+            let client = try sandbox.client(clock: clock, gate: .init(enabled: false), recorder: recorder)
+            try await sandbox.scriptFaults([429])  // a scripted 429 carries retry_after and Retry-After
+            _ = try await client.contact(email: "customer@example.com")
+            let exchanges = await recorder.exchanges
+            #expect(exchanges.map(\.status) == [429, 200])
+            let asked = try #require(exchanges.first?.responseHeaders.value(of: "Retry-After").flatMap(Double.init))
+            // The wait the server asked for was honoured (through the injected clock: no real sleep).
+            #expect(clock.sleeps.count == 1)
+            #expect(clock.sleeps[0] > asked - 1 && clock.sleeps[0] <= asked)
         }
     }
 
