@@ -126,6 +126,72 @@ import Testing
         #expect(lines.allSatisfy { TerminalText.displayWidth($0) <= 80 })
     }
 
+    @Test func detailPaneSaysWhereTheDataCameFrom() {
+        var state = state(contact: contact())
+        state.contactSource = .staleCache
+        state.contactFetchedAt = Self.now.addingTimeInterval(-400)
+        var canvas = GridCanvas(columns: 64, rows: 6)
+        PaneViews.detail(state, in: Rect(column: 0, row: 0, width: 64, height: 6), lines: .unicode, on: &canvas)
+        #expect(canvas.lines() == [
+            "┌ Contact #42 ─────────────── STALE · 6 min old · revalidating ┐",
+            "│email    customer@example.com                                 │",
+            "│phone    +393391234567                                        │",
+            "│status   active · source API                                  │",
+            "│company  1                                                    │",
+            "└──────────────────────────────────────────────────────────────┘",
+        ])
+    }
+
+    @Test func searchPaneShowsTheQueryAndPlacesTheCursor() {
+        var state = state()
+        for character in "anna@" { _ = state.search.handle(.character(character)) }
+        var canvas = GridCanvas(columns: 30, rows: 3)
+        let cursor = PaneViews.search(state, in: Rect(column: 0, row: 0, width: 30, height: 3), lines: .unicode, on: &canvas)
+        #expect(canvas.lines() == [
+            "┌ Search email ─ Enter: loo… ┐",
+            "│anna@                       │",
+            "└────────────────────────────┘",
+        ])
+        #expect(cursor?.row == 1 && cursor?.column == 6)
+    }
+
+    @Test func rawViewShowsStatusHeadersMaskedAndColouredJSON() throws {
+        let exchange = RawExchange(
+            startedAt: Self.now, method: "GET", url: "http://127.0.0.1:1/public/v1/contacts/by-email/a%40b.it",
+            requestHeaders: [HTTPHeader("Authorization", "Bearer mn-te…•••")], requestBody: nil, status: 200,
+            responseHeaders: [HTTPHeader("X-RateLimit-Remaining", "86")],
+            responseBody: Data(#"{"data":{"id":42,"vip":true}}"#.utf8), duration: 0.012,
+            quotaAfter: QuotaSnapshot(limit: 100, remaining: 86, resetAt: nil, observedAt: Self.now), error: nil, attempt: 1)
+        var state = state(contact: contact())
+        state.rawView = true
+        state.exchanges = [exchange]
+        var canvas = GridCanvas(columns: 90, rows: 16)
+        RawExchangeView.pane(state, in: Rect(column: 0, row: 0, width: 90, height: 16), lines: .unicode, on: &canvas)
+        let lines = canvas.lines().map { String($0.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces) }
+        #expect(lines[1] == "GET /public/v1/contacts/by-email/a%40b.it → 200 · 12 ms · quota 86/100")
+        #expect(lines.contains("Authorization: Bearer mn-te…•••"))
+        #expect(lines.contains("\"id\": 42,"))
+        let row = try #require(lines.firstIndex { $0.contains("\"vip\": true") })
+        let line = canvas.line(row)
+        let keyColumn = line.distance(from: line.startIndex, to: line.range(of: "\"vip\"")!.lowerBound)
+        let literalColumn = line.distance(from: line.startIndex, to: line.range(of: "true")!.lowerBound)
+        #expect(canvas.style(row: row, column: keyColumn).role == .accent)
+        #expect(canvas.style(row: row, column: literalColumn).role == .accent)
+        let statusLine = canvas.line(1)
+        let statusColumn = statusLine.distance(from: statusLine.startIndex, to: statusLine.range(of: "200")!.lowerBound)
+        #expect(canvas.style(row: 1, column: statusColumn).role == .success)
+    }
+
+    @Test func helpListsEverySectionOfTheKeymap() {
+        var state = state(columns: 120, rows: 40)
+        state.overlay = .help
+        let text = render(state).lines().joined(separator: "\n")
+        for section in Keymap.sections {
+            #expect(text.contains(section.title))
+            for entry in section.entries { #expect(text.contains(entry.keys)) }
+        }
+    }
+
     @Test func tooSmallSaysSo() {
         let canvas = render(state(columns: 50, rows: 12))
         #expect(canvas.lines().contains { $0.contains("Terminal too small: 50×12, need at least 60×16") })
