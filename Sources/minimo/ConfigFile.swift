@@ -16,7 +16,9 @@ import Foundation
 /// The reader understands the part of TOML this file needs: comments, `[table]` and
 /// `[profiles.NAME]` headers (NAME bare or quoted), and `key = value` with basic or literal
 /// strings, integers, floats and booleans. Anything else is an error naming the line, never a
-/// silent guess. (No TOML package is available to this project's builds; this is the subset.)
+/// silent guess. (TOMLKit is on the package mirror, but it compiles toml++ — a large C++
+/// library — into every build and CI run, for a file of a few keys; this small subset reader
+/// was the better trade. Revisit if the file grows arrays or nested tables.)
 struct ConfigFile: Equatable {
     struct Profile: Equatable {
         var baseURL: String?
