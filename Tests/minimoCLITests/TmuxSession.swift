@@ -33,6 +33,11 @@ final class TmuxSession: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, capture ? output.path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The tmux server lives on after this call: it must not keep any other descriptor of
+        // this process open (a parallel test's pipe would then never reach end of file).
+        for descriptor in Self.openDescriptors() where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         let argv = (["/usr/bin/tmux", "-L", socket] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -42,6 +47,10 @@ final class TmuxSession: @unchecked Sendable {
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         guard capture else { return "" }
         return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+
+    static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
     }
 
     /// Named tmux keys: "Enter", "Tab", "Escape", "Up", "C-u", "Space"...
