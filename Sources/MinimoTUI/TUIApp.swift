@@ -64,6 +64,12 @@ public final class TUIApp: @unchecked Sendable {
             if second != lastSecond {
                 lastSecond = second
                 actions.append(.tick(now))
+                // The terminal went away (SSH dropped, tmux killed) and no SIGHUP ended us:
+                // leave, keeping any unsaved change as a draft, rather than run on as an orphan.
+                if isatty(STDIN_FILENO) != 1 {
+
+                    break
+                }
             }
             guard !actions.isEmpty else { continue }
             for action in actions {

@@ -34,6 +34,7 @@ import Testing
             ]
             let tmux = try TmuxSession(arguments: [], environment: environment, columns: columns, rows: rows)
             let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: "mn-test-reader-0123456789"))
+            defer { tmux.close() }
             try await tmux.waitFor("Search email")
             try await body(Session(tmux: tmux, url: url, client: client, environment: environment))
         }
@@ -198,6 +199,7 @@ import Testing
 
             // The next start offers the draft again, for review: still not sent.
             let again = try TmuxSession(arguments: [], environment: session.environment)
+            defer { again.close() }
             try await again.waitFor("1 unsaved draft(s) kept")
             try again.type("customer@example.com")
             try again.press("Enter")

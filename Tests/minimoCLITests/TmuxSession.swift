@@ -14,7 +14,10 @@ final class TmuxSession: @unchecked Sendable {
         try tmux(["new-session", "-d", "-s", name, "-x", String(columns), "-y", String(rows), command])
     }
 
-    deinit { try? tmux(["kill-server"]) }
+    deinit { close() }
+
+    /// Ends the session: the tmux server goes, and with it the terminal, which makes the TUI exit.
+    func close() { _ = try? tmux(["kill-server"]) }
 
     static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
