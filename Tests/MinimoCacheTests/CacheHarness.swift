@@ -65,5 +65,5 @@ final class ShiftableClock: MinimoClock, @unchecked Sendable {
 
     func advance(_ seconds: TimeInterval) { lock.withLock { offset += seconds } }
     func now() -> Date { Date().addingTimeInterval(lock.withLock { offset }) }
-    func sleep(seconds: Double) async throws { try await SystemClock().sleep(seconds: seconds) }
+    func sleep(seconds: Double) async throws { try await SystemClock().sleep(seconds: seconds) }  // ok: clock protocol, unused by these tests
 }

@@ -72,7 +72,7 @@ final class RecordingClock: MinimoClock, @unchecked Sendable {
 
     func now() -> Date { Date() }
 
-    func sleep(seconds: Double) async throws {
+    func sleep(seconds: Double) async throws {  // ok: the injected clock's sleep, recorded not slept
         lock.withLock { delays.append(seconds) }
         await Task.yield()
     }
