@@ -89,24 +89,23 @@ extension AppState {
         if key == .control("l") { forceRedraw = true; return [] }
         if let overlay { return handleOverlay(key, overlay) }
         if editing != nil { return handleEditing(key) }
+        // Pane cycling works everywhere, the search box included.
+        if key == .tab || key == .backTab {
+            focus = key == .tab ? focus.next : focus.previous
+            return []
+        }
         if focus == .search { return handleSearch(key) }
         flash = nil
         switch key {
         case .character("/"):
             focus = .search
             return []
-        case .tab:
-            focus = focus.next
-            return []
-        case .backTab:
-            focus = focus.previous
-            return []
         case .character("?"):
             overlay = .help
             overlayScroll = 0
             return []
         case .character("q"):
-            if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
+            requestQuit()
             return []
         case .character(":"):
             overlay = .command(LineEditor())
@@ -165,12 +164,6 @@ extension AppState {
         switch key {
         case .escape:
             focus = .results
-            return []
-        case .tab:
-            focus = focus.next
-            return []
-        case .backTab:
-            focus = focus.previous
             return []
         case .down:
             focus = .results
@@ -374,7 +367,7 @@ extension AppState {
         let words = text.split(separator: " ").map(String.init)
         switch words.first {
         case "q", "quit":
-            if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
+            requestQuit()
         case "q!":
             shouldQuit = true
         case "w", "write", "save":
@@ -392,6 +385,11 @@ extension AppState {
             lastError = "unknown command :\(text) (try :q, :w, :sync, :profile NAME)"
         }
         return []
+    }
+
+    /// Quits at once, or asks first when there are unsaved changes.
+    mutating func requestQuit() {
+        if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
     }
 
     mutating func openSaveReview() -> [AppEffect] {
