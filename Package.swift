@@ -55,7 +55,13 @@ let package = Package(
             ]
         ),
         // Timings live here, never in tests: `swift run -c release minimo-bench`.
-        .executableTarget(name: "minimo-bench", dependencies: ["MinimoCache", "MinimoKit"], path: "Sources/MinimoBench"),
+        .executableTarget(
+            name: "minimo-bench",
+            dependencies: [
+                "MinimoCache", "MinimoKit", "MinimoTUI", "MinimoSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/MinimoBench"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
         .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
         .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),

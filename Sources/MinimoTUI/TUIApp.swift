@@ -8,8 +8,32 @@ import MinimoKit
 final class ActionInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [AppAction] = []
+    /// A pipe whose read end the event loop polls beside the keyboard: a post writes a byte,
+    /// so a result is drawn as soon as it arrives rather than at the next key or tick.
+    let wakeDescriptor: Int32
+    private let wakeWriter: Int32
 
-    func post(_ action: AppAction) { lock.withLock { pending.append(action) } }
+    init() {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        }
+        wakeDescriptor = ends[0]
+        wakeWriter = ends[1]
+    }
+
+    deinit {
+        if wakeDescriptor >= 0 { close(wakeDescriptor) }
+        if wakeWriter >= 0 { close(wakeWriter) }
+    }
+
+    func post(_ action: AppAction) {
+        lock.withLock { pending.append(action) }
+        // A full pipe already means "wake up": a failed write loses nothing.
+        var byte: UInt8 = 1
+        if wakeWriter >= 0 { _ = write(wakeWriter, &byte, 1) }
+    }
 
     func drain() -> [AppAction] {
         lock.withLock {
@@ -51,7 +75,7 @@ public final class TUIApp: @unchecked Sendable {
         screen.present(cursor: AppView.render(state, on: &canvas))
         while !state.shouldQuit {
             var actions: [AppAction] = []
-            if let key = screen.readKey(timeoutMilliseconds: 100) {
+            if let key = screen.readKey(timeoutMilliseconds: 100, wake: inbox.wakeDescriptor >= 0 ? inbox.wakeDescriptor : nil) {
                 actions.append(key == .resize ? .resized(screen.size) : .key(key))
                 // Take a burst of typing (a paste) in one frame.
                 while actions.count < 256, let more = screen.readKey(timeoutMilliseconds: 0) {

@@ -166,6 +166,26 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     /// loop can tick the quota countdown. A resize is handled here (the frame takes the new
     /// size and the next `present()` repaints everything) and still reported, so views redraw.
     public func readKey(timeoutMilliseconds: Int32) -> KeyEvent? {
+        readKey(timeoutMilliseconds: timeoutMilliseconds, wake: nil)
+    }
+
+    /// Waits up to `timeoutMilliseconds` for a key, or until `wake` (the read end of a pipe)
+    /// becomes readable: then drains it and returns nil at once, so work finished elsewhere is
+    /// drawn without waiting out the timeout.
+    public func readKey(timeoutMilliseconds: Int32, wake: Int32?) -> KeyEvent? {
+        guard let wake else { return nextKey(timeoutMilliseconds: timeoutMilliseconds) }
+        // Curses may hold input it has already read (the rest of a paste): take that first.
+        if let key = nextKey(timeoutMilliseconds: 0) { return key }
+        var descriptors = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        guard poll(&descriptors, 2, timeoutMilliseconds) > 0 else { return nil }
+        if descriptors[1].revents != 0 {
+            var bytes = [UInt8](repeating: 0, count: 64)
+            while read(wake, &bytes, bytes.count) > 0 {}
+        }
+        return descriptors[0].revents != 0 ? nextKey(timeoutMilliseconds: 0) : nil
+    }
+
+    private func nextKey(timeoutMilliseconds: Int32) -> KeyEvent? {
         minimo_set_input_timeout(timeoutMilliseconds)
         var code: wint_t = 0
         let status = minimo_get_wch(&code)
