@@ -61,26 +61,40 @@ struct APICostBench: AsyncParsableCommand {
             statusCount(stats, "429"), stats["receivedWhileExhausted"]?.intValue ?? 0))
     }
 
-    /// A sync of 20,000 contacts at 100/60s takes 80 requests (the background share), then waits
-    /// for the window to reset; lookups made meanwhile go out on the 20% reserve.
+    /// A sync of 20,000 contacts at 100/60s pages at background priority until only the 20%
+    /// reserve is left (80 requests), then waits for the window to reset. Interactive lookups
+    /// are timed while it pages and while it waits: the reserve is theirs.
     static func interactiveDuringSync() async throws {
         let (server, url) = try await startSandbox(contacts: 20_000, rateLimit: "100/60s")
         let directory = try TemporaryDirectory()
         let store = try ContactStore(client: try client(url), location: CacheLocation(directory: directory.url), profile: "bench")
         let sync = Task { try await store.sync() }
-        var waits: [Double] = []
-        for _ in 0..<15 {
-            let start = monotonicNanoseconds()
-            _ = try await store.contact(email: "customer@example.com", refresh: true)
-            waits.append(milliseconds(since: start))
-            try await Task.sleep(nanoseconds: 250_000_000)  // ok: spacing the lookups over the sync
+        func lookups(_ count: Int) async throws -> [Double] {
+            var waits: [Double] = []
+            for _ in 0..<count {
+                let start = monotonicNanoseconds()
+                _ = try await store.contact(email: "customer@example.com", refresh: true)
+                waits.append(milliseconds(since: start))
+                try await Task.sleep(nanoseconds: 100_000_000)  // ok: spacing the lookups over the sync
+            }
+            return waits
         }
+        let whilePaging = try await lookups(5)
+        // Wait until the sync has spent the background share and is held by the gate.
+        var listed: Int64 = 0
+        for _ in 0..<600 {
+            listed = routeCount(try await sandboxStats(url), listRoute)
+            if listed >= 80 { break }
+            try await Task.sleep(nanoseconds: 100_000_000)  // ok: polling the sandbox's count
+        }
+        let whileHeld = try await lookups(10)
         let stats = try await sandboxStats(url)
         sync.cancel()
         _ = try? await sync.value
         await server.stop()
-        print("  interactive lookups during a sync at 100/60s (sync had made \(routeCount(stats, listRoute)) list requests, "
-            + "\(statusCount(stats, "429")) × 429):")
-        print(distribution("interactive lookup", waits))
+        print("  interactive lookups during a sync of 20,000 at 100/60s (the sync made \(routeCount(stats, listRoute)) list "
+            + "requests in the window, \(statusCount(stats, "429")) × 429; bar: under 1 s while quota remains):")
+        print(distribution("while the sync pages        ", whilePaging))
+        print(distribution("while the sync waits (reserve)", whileHeld))
     }
 }

@@ -128,7 +128,25 @@ extension ContactStore {
 
     /// Sends what is queued, in order. See `OutboxSender`.
     @discardableResult
+    /// Sends what the outbox holds, in order. Drains never overlap within one store: a second
+    /// caller (the TUI's retry loop and a save at the same moment) waits for the first, then
+    /// finds only what is left, so no entry is sent twice at once.
     public func sendOutbox() async -> OutboxReport {
-        await OutboxSender(store: self).drain()
+        await drains.run { await OutboxSender(store: self).drain() }
+    }
+}
+
+/// Runs one operation at a time, in call order (an async mutex without blocking a thread).
+actor SerialRunner {
+    private var tail: Task<Void, Never>?
+
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T {
+        let previous = tail
+        let task = Task { () -> T in
+            await previous?.value
+            return await operation()
+        }
+        tail = Task { _ = await task.value }
+        return await task.value
     }
 }

@@ -12,6 +12,7 @@ public final class ContactStore: Sendable {
     let database: CacheDatabase
     let clock: MinimoClock
     let persisted = PersistedExchanges()
+    let drains = SerialRunner()
 
     /// Opens (creating if needed) the cache database at `databaseURL`.
     public init(

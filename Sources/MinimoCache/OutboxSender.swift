@@ -11,6 +11,8 @@ public struct OutboxReport: Sendable, Hashable {
     public var deferred = 0
     /// The transient failure that stopped the drain, if any.
     public var stoppedBy: String?
+    /// The drain stopped because the server could not be reached (the UI shows "offline").
+    public var stoppedByNetwork = false
     /// Requests spent on conflict checks.
     public var conflictChecks = 0
     /// What the server answered to each entry sent, by outbox sequence number.
@@ -70,6 +72,7 @@ struct OutboxSender {
                 try? await store.setState(entry.seq, .pending, allowedFrom: [.sending], error: error.message, status: error.status)
                 report.deferred = entries.count - index
                 report.stoppedBy = error.description
+                report.stoppedByNetwork = error.kind == .network
                 break
             } catch let error as MinimoError {
                 try? await store.setState(entry.seq, .failed, allowedFrom: [.sending], error: error.message, status: error.status)

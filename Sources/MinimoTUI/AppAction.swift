@@ -18,6 +18,10 @@ public enum AppAction: Sendable {
     case externalEditFinished(Result<[String: JSONValue], FieldValueError>)
     case flash(String, isError: Bool)
     case unsentCount(Int)
+    /// The server answered (true) or could not be reached (false), outside a lookup.
+    case connectivity(online: Bool)
+    /// The outbox retry loop sent what it could: `sent` went out, `left` still wait.
+    case outboxDrained(sent: Int, left: Int, offline: Bool)
     /// A draft kept from an earlier session (or an earlier visit) for this contact.
     case draftLoaded(ContactDraft)
 }

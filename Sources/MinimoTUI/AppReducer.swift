@@ -14,6 +14,8 @@ extension AppState {
         case .tick(let date):
             now = date
         case .quota(let status):
+            // A new observation of the quota headers means the server just answered.
+            if let seen = status.snapshot?.observedAt, seen != quota?.snapshot?.observedAt { online = true }
             quota = status
         case .searchResults(let query, let summaries):
             guard query == search.text else { return [] }  // an older query's answer
@@ -47,6 +49,7 @@ extension AppState {
         case .contactFailed(let email, let message, let offline):
             pending = nil
             lastError = "\(email): \(message)"
+            lookupFailure = (email, message)
             if offline { online = false }
         case .definitionsLoaded(let definitions):
             self.definitions = definitions
@@ -71,6 +74,19 @@ extension AppState {
             if isError { lastError = message } else { flash = message }
         case .unsentCount(let count):
             unsentEdits = count
+        case .connectivity(let isOnline):
+            online = isOnline
+        case .outboxDrained(let sent, let left, let offline):
+            unsentEdits = left
+            if offline { online = false } else if sent > 0 { online = true }
+            if sent > 0 {
+                flash = left == 0
+                    ? "sent \(sent) queued edit(s): the server has them now"
+                    : "sent \(sent) queued edit(s); \(left) still waiting"
+                lastError = nil
+                // Show the contact as the cache now holds it (the server's answer was stored).
+                if let contact, let email = contact.email { return [.lookup(email: email, refresh: false), .loadExchanges(contact)] }
+            }
         case .draftLoaded(let kept):
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
             draft = kept.update.customFields

@@ -59,6 +59,9 @@ public struct AppState: Sendable {
     public var resultScroll = 0
     /// What the app is waiting for, shown in the panes ("looking up ...").
     public var pending: String?
+    /// The last lookup that failed, in full (the status bar has room for only part of it);
+    /// the contact list shows it while the search box still holds that email.
+    public var lookupFailure: (email: String, message: String)?
 
     public var contact: Contact?
     public var contactSource: LookupSource?

@@ -81,6 +81,13 @@ enum PaneViews {
         let focused = state.focus == .results && state.overlay == nil
         let inner = AppView.box("Contacts", trailing: "\(state.results.count)", focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
+        if state.results.isEmpty, let failure = state.lookupFailure, failure.email == state.search.text {
+            let text = "Lookup failed: " + TerminalText.sanitize(failure.message)
+            for (index, line) in TerminalText.wrap(text, columns: inner.width).prefix(inner.height).enumerated() {
+                canvas.put(text: line, line: index, in: inner, style: .danger)
+            }
+            return
+        }
         if state.results.isEmpty {
             let hint = state.search.text.isEmpty
                 ? ["No cached contacts yet.", "Type a full email and Enter", "to look it up, or :sync."]

@@ -133,22 +133,38 @@ public final class TUIApp: @unchecked Sendable {
         })
         perform(.search(""), screen: nil)
         perform(.loadDefinitions, screen: nil)
-        background.append(Task {
-            let unsent = (try? await store.outbox().count) ?? 0
-            inbox.post(.unsentCount(unsent))
-            guard unsent > 0 else { return }
-            // Edits saved in an earlier session and not yet sent go out now.
-            let report = await store.sendOutbox()
-            let left = (try? await store.outbox().count) ?? unsent
-            inbox.post(.unsentCount(left))
-            if report.sent > 0 { inbox.post(.flash("sent \(report.sent) edit(s) saved earlier", isError: false)) }
-        })
+        background.append(Task { await Self.retryOutbox(store: store, inbox: inbox) })
         background.append(Task {
             let drafts = (try? await store.drafts()) ?? []
             guard !drafts.isEmpty else { return }
             let names = drafts.prefix(3).map { $0.email ?? "#\($0.contactID.rawValue)" }.joined(separator: ", ")
             inbox.post(.flash("\(drafts.count) unsaved draft(s) kept from last time (\(names)): open the contact to review", isError: false))
         })
+    }
+
+    /// Edits saved earlier (this session or a past one) and not yet sent go out as soon as the
+    /// server answers: checked every 2 s while the outbox holds sendable entries, backing off
+    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite count.
+    static func retryOutbox(store: ContactStore, inbox: ActionInbox) async {
+        var pause: UInt64 = 2
+        var lastLeft = -1
+        while !Task.isCancelled {
+            let waiting = (try? await store.outbox(states: [.pending, .sending]).count) ?? 0
+            let all = (try? await store.outbox().count) ?? waiting
+            if waiting > 0 {
+                let report = await store.sendOutbox()
+                let left = (try? await store.outbox().count) ?? all
+                inbox.post(.outboxDrained(sent: report.sent, left: left, offline: report.stoppedByNetwork))
+                if report.stoppedBy == nil { inbox.post(.connectivity(online: true)) }
+                pause = report.stoppedBy == nil ? 2 : min(10, pause * 2)
+                lastLeft = left
+            } else {
+                if all != lastLeft { inbox.post(.unsentCount(all)) }
+                lastLeft = all
+                pause = 2
+            }
+            try? await Task.sleep(nanoseconds: pause * 1_000_000_000)
+        }
     }
 
     private func perform(_ effect: AppEffect, screen: TerminalScreen?) {
@@ -184,6 +200,7 @@ public final class TUIApp: @unchecked Sendable {
                 do {
                     inbox.post(.definitionsLoaded(try await store.fieldDefinitions()))
                 } catch let error as MinimoError {
+                    if error.kind == .network { inbox.post(.connectivity(online: false)) }
                     inbox.post(.flash("field definitions: \(error.description)", isError: true))
                 } catch {}
             })
@@ -219,6 +236,7 @@ public final class TUIApp: @unchecked Sendable {
                         message = "queued, not sent yet: \(report.stoppedBy ?? "offline"); it goes out when the server answers"
                     }
                     inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: left.count))
+                    if report.stoppedByNetwork { inbox.post(.connectivity(online: false)) }
                 } catch {
                     inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))
                 }
