@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // ncursesw plus a C shim for the macros and globals Swift cannot import.
@@ -60,6 +61,7 @@ let package = Package(
             dependencies: [
                 "MinimoCache", "MinimoKit", "MinimoTUI", "MinimoSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/MinimoBench"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 // minimo-bench: the timings DESIGN §9 sets bars for. Tests never assert timings (machines are
 // shared and noisy); these run on a release build and print figures:
@@ -9,6 +11,21 @@ import Foundation
 // TUI measurements in a pseudo-terminal, and prints the README's Performance table.
 
 @main
+enum Entry {
+    /// MINIMO_NIO_EXECUTOR=1 runs Swift concurrency on NIO's event loops (no thread hop between
+    /// the task and the connection), for comparing the two set-ups.
+    static func main() {
+        if ProcessInfo.processInfo.environment["MINIMO_NIO_EXECUTOR"] == "1" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        Task {
+            await Bench.main()
+            exit(0)
+        }
+        dispatchMain()
+    }
+}
+
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minimo-bench",

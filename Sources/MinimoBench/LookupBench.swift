@@ -14,18 +14,32 @@ struct LookupBench: AsyncParsableCommand {
     @Option(help: "Timed lookups.") var count = 1000
     @Option(help: "Untimed lookups first (connection set up, caches warm).") var warmup = 100
     @Option(help: "Write each timing in seconds, one per line, to this file.") var out: String?
+    @Flag(help: "Time the HTTP transport alone (no gate, decoding or record), to see where the time goes.")
+    var transportOnly = false
 
     func run() async throws {
         guard let url = URL(string: baseURL) else { throw ValidationError("--base-url: not a URL") }
         let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: apiKey))
-        for _ in 0..<warmup { _ = try await client.contact(email: email) }
+        let transport = AsyncHTTPClientTransport()
+        let request = TransportRequest(
+            method: "GET", url: try client.configuration.resolvedAPIBase() + "/contacts/by-email/" + (email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? email),
+            headers: [HTTPHeader("Authorization", "Bearer \(apiKey)"), HTTPHeader("Accept", "application/json")], body: nil)
+        func once() async throws {
+            if transportOnly {
+                let status = try await transport.execute(request, timeout: 15).status
+                precondition(status == 200)
+            } else {
+                let contact = try await client.contact(email: email).value
+                precondition(contact.email != nil)
+            }
+        }
+        for _ in 0..<warmup { try await once() }
         var timings: [Double] = []
         timings.reserveCapacity(count)
         for _ in 0..<count {
             let start = monotonicNanoseconds()
-            let response = try await client.contact(email: email)
+            try await once()
             timings.append(milliseconds(since: start))
-            precondition(response.value.email != nil)
         }
         if let out {
             try timings.map { String(format: "%.9f", $0 / 1000) }.joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)

@@ -11,9 +11,9 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses any JSON text (top-level scalars included).
+    /// Parses any JSON text (top-level scalars included). Throws `JSONParseError`.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONTextParser.parse(data)
     }
 
     /// Compact JSON with sorted keys (stable output for requests, tests and diffs).

@@ -236,7 +236,7 @@ public final class MinimoClient: Sendable {
     ) async -> RawExchange {
         let secret = configuration.apiKey
         let maskedHeaders = request.headers.map { header in
-            header.name.caseInsensitiveCompare("Authorization") == .orderedSame
+            HTTPHeader.sameName(header.name, "Authorization")
                 ? HTTPHeader(header.name, SecretMask.maskAuthorization(header.value))
                 : HTTPHeader(header.name, SecretMask.redact(header.value, secret: secret))
         }
