@@ -9,6 +9,8 @@ struct APIRequest: Sendable {
     var authorization: String?
     var idempotencyKey: String?
     var body: [UInt8]
+    /// The body was larger than `SandboxRequestHandler.maxBodyBytes` and was not read (`body` is empty).
+    var bodyTooLarge = false
 
     init(method: String, path: String, query: String?, authorization: String?, idempotencyKey: String?, body: [UInt8]) {
         self.method = method

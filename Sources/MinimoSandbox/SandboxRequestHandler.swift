@@ -18,17 +18,26 @@ struct SandboxRequestHandler: Sendable {
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         var request = request
-        let buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
-        let body = Array(buffer.readableBytesView)
+        var body: [UInt8] = []
+        var bodyTooLarge = false
+        do {
+            body = Array(try await request.collectBody(upTo: Self.maxBodyBytes).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // Answered 413 in the envelope, with the rate-limit headers, by the store; uncaught it
+            // would be an empty 500.
+            bodyTooLarge = true
+        }
         let path = request.uri.path
         if path == "/__sandbox" || path.hasPrefix("/__sandbox/") {
+            if bodyTooLarge { return Self.response(Self.bodyTooLargeAnswer) }
             return Self.response(await control(method: request.method.rawValue, path: path, body: body))
         }
-        let apiRequest = APIRequest(
+        var apiRequest = APIRequest(
             method: request.method.rawValue, path: path, query: request.uri.query,
             authorization: request.headers[.authorization],
             idempotencyKey: FieldName("Idempotency-Key").flatMap { request.headers[$0] },
             body: body)
+        apiRequest.bodyTooLarge = bodyTooLarge
         let outcome = await store.handle(apiRequest)
         if outcome.delayMilliseconds > 0 {
             try? await Task.sleep(for: .milliseconds(outcome.delayMilliseconds))
@@ -59,6 +68,11 @@ struct SandboxRequestHandler: Sendable {
         default:
             return APIError.notFound("No sandbox control endpoint \(method) \(path)").answer
         }
+    }
+
+    /// 413 `payload_too_large` for a body over `maxBodyBytes`.
+    static var bodyTooLargeAnswer: SandboxAnswer {
+        SandboxAnswer.error(413, code: "payload_too_large", message: "The request body is larger than \(maxBodyBytes / (1024 * 1024)) MiB")
     }
 
     static func response(_ answer: SandboxAnswer) -> Response {

@@ -40,8 +40,9 @@ enum SandboxRoute: Sendable, Equatable {
             return only(["GET", "POST"], "/contacts") { method == "GET" ? .listContacts : .upsertContact }
         case 1 where parts[0] == "custom-fields":
             return only(["GET", "POST"], "/custom-fields") { method == "GET" ? .listCustomFields : .createCustomField }
-        case 2 where parts[0] == "contacts" && parts[1] == "upsert" && method == "POST":
-            return named(.upsertContact, "/contacts/upsert")
+        case 2 where parts[0] == "contacts" && parts[1] == "upsert":
+            // The alias a guide page uses; "upsert" is never a contact id, so other methods get 405.
+            return only(["POST"], "/contacts/upsert") { .upsertContact }
         case 2 where parts[0] == "contacts":
             guard let id = PercentDecoding.decode(parts[1]) else { return named(.unknown, "/contacts/{id}") }
             return only(["PUT", "DELETE"], "/contacts/{id}") { method == "PUT" ? .updateContact(id: id) : .deleteContact(id: id) }

@@ -34,10 +34,16 @@ extension SandboxStore {
         _ query: [String: String], _ name: String, default fallback: Int, range: ClosedRange<Int>, rule: String
     ) throws(APIError) -> Int {
         guard let text = query[name] else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
+        guard let value = decimal(text), range.contains(value) else {
             throw .badRequest(rule, field: name, value: .string(text))
         }
         return value
+    }
+
+    /// A whole number written in ASCII digits only (`Int("+42")` would also accept a sign).
+    static func decimal(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int(text)
     }
 
     /// `POST /contacts` (and `/contacts/upsert`): match by email (case-insensitive), then by phone,
@@ -77,7 +83,7 @@ extension SandboxStore {
 
     /// The index of the contact with this id (as written in the path), deleted or not; 404 otherwise.
     private func contactIndex(id text: String) throws(APIError) -> Int {
-        guard let id = Int(text), id >= 1, id <= contacts.count, contacts[id - 1].id == id else {
+        guard let id = Self.decimal(text), id >= 1, id <= contacts.count, contacts[id - 1].id == id else {
             throw .notFound("Contact not found")
         }
         return id - 1

@@ -23,8 +23,9 @@ extension SandboxStore {
         return .json(200, .object(["data": .object(["groups": .array(list), "total": .int(definitions.count)])]))
     }
 
-    /// `POST /custom-fields`: `key` (uppercased), `displayName` (or `display_name`), `type`,
-    /// optional `category` and `values`. 409 when the key exists.
+    /// `POST /custom-fields`: `key` (ASCII letters, digits and `_`, stored uppercased),
+    /// `displayName` (or `display_name`), `type`, optional `category`, `values` and `visibility`
+    /// (a boolean). 409 when the key exists.
     func createCustomField(body: [UInt8]) throws(APIError) -> SandboxAnswer {
         let json: JSONValue
         do {
@@ -36,10 +37,11 @@ extension SandboxStore {
         guard let rawKey = json["key"]?.stringValue?.trimmingWhitespace(), !rawKey.isEmpty else {
             throw .validation("key is required", field: "key", value: json["key"])
         }
-        let key = rawKey.uppercased()
-        guard key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+        // Checked before uppercasing: "straße" or a dotless "ı" must not turn into an ASCII key.
+        guard rawKey.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
             throw .validation("key may hold only letters, digits and underscores", field: "key", value: .string(rawKey))
         }
+        let key = rawKey.uppercased()
         let nameKey = json["displayName"] != nil ? "displayName" : "display_name"
         guard let displayName = json[nameKey]?.stringValue, !displayName.trimmingWhitespace().isEmpty else {
             throw .validation("displayName is required", field: "displayName", value: json[nameKey])
@@ -65,13 +67,17 @@ extension SandboxStore {
         }
         if type == "select", values == nil { values = [] }
         if type != "select" { values = nil }
+        var visibility = true
+        switch json["visibility"] {
+        case nil, .null?: break
+        case .bool(let flag)?: visibility = flag
+        case let other?: throw .validation("visibility must be true or false", field: "visibility", value: other)
+        }
         guard !definitions.contains(where: { $0.key == key }) else {
             throw APIError(
                 status: 409, code: "duplicate_resource", message: "A custom field with key \(key) already exists",
                 details: .object(["field": "key", "value": .string(key)]))
         }
-        var visibility = true
-        if case .bool(let flag)? = json["visibility"] { visibility = flag }
         let definition = CustomFieldDefinition(
             id: (definitions.map(\.id).max() ?? 0) + 1, key: key, displayName: displayName, type: type, category: category,
             visibility: visibility, values: values)

@@ -25,6 +25,8 @@ extension SandboxStore {
         switch fault {
         case .malformed:
             return SandboxAnswer(status: 200, body: Array("{\"data\":{\"id\":42,\"email\":\"customer@exa".utf8))
+        case .raw(let status, let body, let contentType):
+            return SandboxAnswer(status: status, body: body, contentType: contentType)
         case .html(let status):
             let title = "\(status) \(Self.reason(status))"
             let page = "<html>\r\n<head><title>\(title)</title></head>\r\n<body>\r\n<center><h1>\(title)</h1></center>\r\n"
@@ -58,7 +60,9 @@ extension SandboxStore {
         case 401: "Unauthorized"
         case 403: "Forbidden"
         case 404: "Not Found"
+        case 405: "Method Not Allowed"
         case 409: "Conflict"
+        case 413: "Content Too Large"
         case 422: "Unprocessable Entity"
         case 429: "Too Many Requests"
         case 500: "Internal Server Error"

@@ -79,6 +79,7 @@ actor SandboxStore {
     }
 
     private func respond(route: SandboxRoute, request: APIRequest, key: String) -> SandboxAnswer {
+        if request.bodyTooLarge { return SandboxRequestHandler.bodyTooLargeAnswer }
         switch route {
         case .unknown:
             return APIError.notFound("No route for \(request.method) \(request.path)").answer

@@ -10,7 +10,8 @@ struct SandboxCommand: AsyncParsableCommand {
             Serves the contact and custom-field endpoints under /public/v1 and /v1, with seeded data, \
             per-key rate limits, idempotency keys and optional fault injection. Any key shaped \
             mn-CLIENT-SECRET is accepted unless --api-key is given; mn-readonly-... keys may only read. \
-            GET /__sandbox/stats reports what the server saw. Runs until Ctrl-C.
+            GET /__sandbox/stats reports what the server saw. The API it serves is described in \
+            openapi.yaml at the repository root. Runs until Ctrl-C.
             """)
 
     @Option(help: "Address to listen on (loopback by default).") var host = "127.0.0.1"
