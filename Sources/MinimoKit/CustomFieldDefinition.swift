@@ -79,7 +79,7 @@ public struct CustomFieldDefinition: Sendable, Hashable {
 
     /// Whether this definition describes a contact's custom-field key (case-insensitive).
     public func matches(key other: String) -> Bool {
-        key.caseInsensitiveCompare(other) == .orderedSame
+        key == other || key.lowercased() == other.lowercased()
     }
 }
 

@@ -119,11 +119,16 @@ public struct AppState: Sendable {
     public var fieldRows: [FieldRow] {
         guard let contact else { return [] }
         let keys = Set(contact.customFields.keys).union(draft.keys)
-        func order(_ key: String) -> (Int, String) {
-            let index = definitions.firstIndex { $0.matches(key: key) } ?? Int.max
-            return (index, key)
+        // Drawn every frame: look each key's definition up once, not once per comparison.
+        var position: [String: Int] = [:]
+        for (index, definition) in definitions.enumerated() where position[definition.key.lowercased()] == nil {
+            position[definition.key.lowercased()] = index
         }
-        return keys.sorted { order($0) < order($1) }.map { key in
+        let ordered = keys.map { key in (index: position[key.lowercased()] ?? Int.max, key: key) }
+            .sorted { ($0.index, $0.key) < ($1.index, $1.key) }
+        return ordered.map { entry in
+            let key = entry.key
+            let index = entry.index
             let original = contact.customFields[key]
             let edited = draft[key]
             let status: FieldRow.Status
@@ -133,7 +138,8 @@ public struct AppState: Sendable {
             case (_?, _?): status = .changed
             default: status = .unchanged
             }
-            return FieldRow(key: key, definition: definition(for: key), original: original, value: edited ?? original ?? .null, status: status)
+            let definition = index == Int.max ? nil : definitions[index]
+            return FieldRow(key: key, definition: definition, original: original, value: edited ?? original ?? .null, status: status)
         }
     }
 
