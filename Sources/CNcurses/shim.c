@@ -72,3 +72,16 @@ void minimo_set_input_timeout(int ms) { wtimeout(stdscr, ms); }
 int minimo_get_wch(wint_t *code) { return wget_wch(stdscr, code); }
 int minimo_move_cursor(int y, int x) { return wmove(stdscr, y, x); }
 int minimo_clear_ok(void) { return clearok(curscr, TRUE); }
+
+#include <term.h>
+#include <unistd.h>
+
+int minimo_terminal_check(void) {
+    int error = 0;
+    if (setupterm(NULL, STDOUT_FILENO, &error) != OK) return 1;
+    char *cup = tigetstr("cup");
+    int can_address = cup != NULL && cup != (char *)-1;
+    del_curterm(cur_term);
+    cur_term = NULL;
+    return can_address ? 0 : 2;
+}

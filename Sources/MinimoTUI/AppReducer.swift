@@ -103,6 +103,17 @@ extension AppState {
     mutating func handle(_ key: KeyEvent) -> [AppEffect] {
         if key == .resize { forceRedraw = true; return [] }
         if key == .control("l") { forceRedraw = true; return [] }
+        // Ctrl-C quits from anywhere (asking first when there are unsaved changes; pressed
+        // again on that question, it quits: the changes are kept as a draft either way).
+        if key == .control("c") {
+            if overlay == .confirmQuit || !hasUnsavedChanges {
+                shouldQuit = true
+            } else {
+                editing = nil
+                overlay = .confirmQuit
+            }
+            return []
+        }
         if let overlay { return handleOverlay(key, overlay) }
         if editing != nil { return handleEditing(key) }
         // Pane cycling works everywhere, the search box included.

@@ -11,8 +11,13 @@ public enum AppView {
         let layout = Layout(size: state.size)
         let lines = LineDrawing.choose(unicode: state.unicodeLines)
         guard layout.isUsable else {
-            let message = layout.tooSmallMessage
-            canvas.put(text: message, row: max(0, state.size.rows / 2), column: max(0, (state.size.columns - message.count) / 2), style: .warning)
+            // Wrapped and centred: on a 20×10 terminal the whole sentence must still show.
+            let message = TerminalText.wrap(layout.tooSmallMessage + ". Resize, or Ctrl-C to quit.", columns: state.size.columns)
+            let top = max(0, (state.size.rows - message.count) / 2)
+            for (index, line) in message.prefix(state.size.rows).enumerated() {
+                let column = max(0, (state.size.columns - TerminalText.displayWidth(line)) / 2)
+                canvas.put(text: line, row: top + index, column: column, style: .warning)
+            }
             return nil
         }
         var cursor: (row: Int, column: Int)?

@@ -18,7 +18,7 @@ public enum Keymap {
             Entry(keys: ":", action: "command line: :q  :w  :sync  :profile NAME"),
             Entry(keys: "?", action: "this help"),
             Entry(keys: "Ctrl-L", action: "redraw the screen"),
-            Entry(keys: "q", action: "quit (asks first when there are unsaved changes)"),
+            Entry(keys: "q  Ctrl-C", action: "quit (asks first when there are unsaved changes, which are kept as a draft)"),
         ]),
         ("Custom fields", [
             Entry(keys: "e  Enter", action: "edit the selected value (←→ Home End, Ctrl-A/E/K/U/W, Backspace)"),

@@ -21,10 +21,16 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     public enum StartError: Error, CustomStringConvertible {
         case alreadyRunning
         case notATerminal
+        case unknownTerminal(String)
+        case cannotAddressCursor(String)
         public var description: String {
             switch self {
             case .alreadyRunning: return "the terminal is already in use by this program"
             case .notATerminal: return "standard input and output must be a terminal"
+            case .unknownTerminal(let name):
+                return "the terminal type TERM=\(name) is unknown to terminfo; set TERM to one it knows (e.g. xterm-256color), or use the subcommands (minimo help)"
+            case .cannotAddressCursor(let name):
+                return "TERM=\(name) cannot move the cursor, which the TUI needs; use a terminal such as xterm-256color, or the subcommands (minimo help)"
             }
         }
     }
@@ -50,6 +56,12 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard !Self.active else { throw StartError.alreadyRunning }
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw StartError.notATerminal }
+        let term = environment["TERM"] ?? ""
+        switch minimo_terminal_check() {
+        case 1: throw StartError.unknownTerminal(term)
+        case 2: throw StartError.cannotAddressCursor(term)
+        default: break
+        }
         Self.active = true
         setlocale(LC_ALL, "")
         let unicode = minimo_locale_is_utf8() == 1

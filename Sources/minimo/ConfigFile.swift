@@ -61,6 +61,8 @@ struct ConfigFile: Equatable {
     static func parse(_ text: String) throws -> ConfigFile {
         var config = ConfigFile()
         var table: [String] = []
+        // TOML forbids setting a key twice: which one was meant cannot be guessed.
+        var seen: [String: Int] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             var line = Substring(stripComment(String(rawLine))).trimmingCharacters(in: .whitespaces)
@@ -82,6 +84,11 @@ struct ConfigFile: Equatable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = try parseValue(line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces), line: lineNumber)
+            let path = (table + [key]).joined(separator: ".")
+            if let first = seen[path] {
+                throw ConfigSyntaxError(line: lineNumber, message: "'\(key)' is set twice (first on line \(first))")
+            }
+            seen[path] = lineNumber
             if table.isEmpty {
                 guard key == "default_profile", case .string(let name) = value else {
                     throw ConfigSyntaxError(line: lineNumber, message: "unknown top-level key '\(key)' (expected default_profile = \"NAME\")")

@@ -108,7 +108,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The contact's id.") var id: String
+        @Argument(help: "The contact's id.", transform: ContactIDArgument.parse) var id: String
         @Option(help: "New email address.") var email: String?
         @Option(help: "New phone in E.164 form.") var phone: String?
         @Option(name: .customLong("field"), help: ArgumentHelp("Set a custom field, KEY=VALUE (repeatable).", valueName: "key=value"))
@@ -145,7 +145,7 @@ struct ContactsCommand: AsyncParsableCommand {
             abstract: "Soft-delete a contact by id (DELETE /contacts/{id}); `contacts update ID` restores it.")
 
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The contact's id.") var id: String
+        @Argument(help: "The contact's id.", transform: ContactIDArgument.parse) var id: String
         @Flag(help: "Print the API's answer exactly as received.") var json = false
 
         func run() async throws {
@@ -235,5 +235,19 @@ enum ContentChecks {
     static func phone(_ phone: String?) throws {
         guard let phone, !ContactValidation.isValidPhone(phone) else { return }
         throw CLIError(.validation, "'\(HumanOutput.safe(phone))' is not an E.164 phone number (like +393391234567: +, country code, digits only)")
+    }
+}
+
+/// A contact id as the API hands them out: a number (`42`) or a token (`cnt_abc123`). Anything
+/// else is refused before it is queued, since the server could only refuse it later.
+enum ContactIDArgument {
+    static func parse(_ text: String) throws -> String {
+        let allowed = text.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte == 0x2D
+        }
+        guard !text.isEmpty, text.utf8.count <= 64, allowed else {
+            throw ValidationError("'\(HumanOutput.safe(text))' is not a contact id (digits, letters, '_' and '-', as in 42 or cnt_abc123)")
+        }
+        return text
     }
 }

@@ -15,6 +15,9 @@ enum TUILauncher {
                 do {
                     try app.run()
                     continuation.resume()
+                } catch let error as TerminalScreen.StartError {
+                    // A terminal the TUI cannot drive: say why and how to go on (exit 2).
+                    continuation.resume(throwing: CLIError(.usage, error.description))
                 } catch {
                     continuation.resume(throwing: error)
                 }

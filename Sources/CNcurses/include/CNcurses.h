@@ -38,5 +38,9 @@ void minimo_install_terminal_restore(void);
 void minimo_set_input_timeout(int ms);
 int minimo_get_wch(wint_t *code);
 int minimo_move_cursor(int y, int x);
+/* Before initscr (which exits the process on an unknown TERM): 0 when the terminal described by
+   TERM can be driven, 1 when terminfo does not know it, 2 when it cannot move the cursor
+   (TERM=dumb and the like). */
+int minimo_terminal_check(void);
 int minimo_clear_ok(void);
 #endif
