@@ -50,7 +50,7 @@ public enum AppView {
         var bar = StatusBar(
             profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
-        bar.notice = state.pending.map { $0 + "…" } ?? state.flash
+        bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
         return bar
     }
 
@@ -124,7 +124,7 @@ enum PaneViews {
         let focused = state.focus == .detail && state.overlay == nil
         guard let contact = state.contact else {
             let inner = AppView.box("Contact", focused: focused, lines: lines).draw(in: rect, on: &canvas)
-            canvas.put(text: state.pending.map { $0 + "…" } ?? "No contact open.", line: 0, in: inner, style: .dim)
+            canvas.put(text: state.pending.map { TerminalText.sanitize($0) + "…" } ?? "No contact open.", line: 0, in: inner, style: .dim)
             return
         }
         var trailing = ""
@@ -221,11 +221,13 @@ enum PaneViews {
                 }
                 continue
             }
-            let type = row.definition.map { " \($0.type)" } ?? ""
+            // The type is the server's word (an unknown one is kept as sent): sanitised and cut.
+            let type = row.definition.map { " " + TerminalText.truncate(TerminalText.sanitize("\($0.type)"), columns: 12) } ?? ""
+            let typeWidth = TerminalText.displayWidth(type)
             let valueText = row.status == .deleted ? "(deleted on save)" : TerminalText.sanitize(row.value.jsonText)
             let valueStyle: CellStyle = row.status == .deleted ? .danger : (row.status == .unchanged ? .normal : .warning)
-            let end = canvas.put(text: valueText, row: inner.row + y, column: inner.column + valueColumn, style: valueStyle, limit: inner.maxColumn - type.count)
-            if !type.isEmpty, end < inner.maxColumn - type.count { canvas.put(text: type, line: y, in: inner, offset: inner.width - type.count, style: .dim) }
+            let end = canvas.put(text: valueText, row: inner.row + y, column: inner.column + valueColumn, style: valueStyle, limit: inner.maxColumn - typeWidth)
+            if !type.isEmpty, end < inner.maxColumn - typeWidth { canvas.put(text: type, line: y, in: inner, offset: inner.width - typeWidth, style: .dim) }
         }
         // An edit in progress on a new key that is not yet a row.
         if let editing = state.editing, editing.stage == .value, !rows.contains(where: { $0.key == editing.key }) {

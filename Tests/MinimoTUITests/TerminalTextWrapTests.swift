@@ -23,3 +23,14 @@ import Testing
         #expect(TerminalText.wrap("x", columns: 0) == [])
     }
 }
+
+extension TerminalTextWrapTests {
+    @Test func aHundredThousandCharacterMessageWrapsWhole() {
+        let text = String(repeating: "x", count: 100_000) + " tail"
+        let lines = TerminalText.wrap(text, columns: 40)
+        #expect(lines.count == 2_501)
+        #expect(lines.dropLast().allSatisfy { $0.count == 40 })
+        #expect(lines.last == "tail")
+        #expect(lines.joined().count == 100_004)
+    }
+}
