@@ -11,10 +11,20 @@ struct APIContext {
     let store: ContactStore
     let profileName: String?
 
-    init(_ options: GlobalOptions) throws {
+    /// - Parameter tui: the TUI will own the terminal, so `--debug` logs to `debug.log` in the
+    ///   cache directory rather than to stderr.
+    init(_ options: GlobalOptions, tui: Bool = false) throws {
         let resolved = try ProfileResolver(options: options).resolve()
         var logger = Logger(label: "minimo.client")
-        if options.debug {
+        if options.debug, tui {
+            let directory = try CacheLocation.resolve(override: options.cacheDir)
+            try directory.prepare()
+            let path = directory.directory.appendingPathComponent("debug.log").path
+            let handle = try FileLogHandler.open(path)
+            logger = Logger(label: "minimo.client") { label in FileLogHandler(label: label, handle: handle) }
+            logger.logLevel = .debug
+            FileHandle.standardError.write(Data("minimo: --debug logs to \(path)\n".utf8))
+        } else if options.debug {
             logger = Logger(label: "minimo.client") { label in StreamLogHandler.standardError(label: label) }
             logger.logLevel = .debug
         }

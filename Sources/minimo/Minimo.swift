@@ -27,7 +27,7 @@ struct Minimo: AsyncParsableCommand {
 
     /// `minimo` alone: the TUI on the configured profile.
     func run() async throws {
-        let context = try APIContext(global)
+        let context = try APIContext(global, tui: true)
         let host = context.client.configuration.baseURL.host.map { host in
             context.client.configuration.baseURL.port.map { "\(host):\($0)" } ?? host
         }
