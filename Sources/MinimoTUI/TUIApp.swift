@@ -61,14 +61,20 @@ public final class TUIApp: @unchecked Sendable {
 
     /// Runs until the user quits. Blocks the calling thread: call it from a thread of its own.
     public func run() throws {
-        let screen = try TerminalScreen()
+        // The first search and the other start-up reads run while curses sets the terminal up:
+        // the first complete frame is what a user waits for.
+        startBackgroundWork()
+        let screen: TerminalScreen
+        do { screen = try TerminalScreen() } catch {
+            for task in background { task.cancel() }
+            throw error
+        }
         defer {
             for task in background { task.cancel() }
             screen.end()
         }
         state.size = screen.size
         state.unicodeLines = screen.capabilities.unicode
-        startBackgroundWork()
         var canvas = screen
         var lastSecond = Int(Date().timeIntervalSince1970)
         state.now = Date()
@@ -132,14 +138,33 @@ public final class TUIApp: @unchecked Sendable {
             for await status in store.client.quotaUpdates() { inbox.post(.quota(status)) }
         })
         perform(.search(""), screen: nil)
-        perform(.loadDefinitions, screen: nil)
-        background.append(Task { await Self.retryOutbox(store: store, inbox: inbox) })
+        // The contact list is what the first frame waits for: the rest starts once it is in,
+        // rather than opening database connections beside it on a 2-core machine.
+        let first = searchTask
         background.append(Task {
+            await first?.value
+            await Self.loadDefinitions(store: store, inbox: inbox)
+        })
+        background.append(Task {
+            await first?.value
+            await Self.retryOutbox(store: store, inbox: inbox)
+        })
+        background.append(Task {
+            await first?.value
             let drafts = (try? await store.drafts()) ?? []
             guard !drafts.isEmpty else { return }
             let names = drafts.prefix(3).map { $0.email ?? "#\($0.contactID.rawValue)" }.joined(separator: ", ")
             inbox.post(.flash("\(drafts.count) unsaved draft(s) kept from last time (\(names)): open the contact to review", isError: false))
         })
+    }
+
+    static func loadDefinitions(store: ContactStore, inbox: ActionInbox) async {
+        do {
+            inbox.post(.definitionsLoaded(try await store.fieldDefinitions()))
+        } catch let error as MinimoError {
+            if error.kind == .network { inbox.post(.connectivity(online: false)) }
+            inbox.post(.flash("field definitions: \(error.description)", isError: true))
+        } catch {}
     }
 
     /// Edits saved earlier (this session or a past one) and not yet sent go out as soon as the
@@ -196,14 +221,7 @@ public final class TUIApp: @unchecked Sendable {
                 }
             }
         case .loadDefinitions:
-            background.append(Task {
-                do {
-                    inbox.post(.definitionsLoaded(try await store.fieldDefinitions()))
-                } catch let error as MinimoError {
-                    if error.kind == .network { inbox.post(.connectivity(online: false)) }
-                    inbox.post(.flash("field definitions: \(error.description)", isError: true))
-                } catch {}
-            })
+            background.append(Task { await Self.loadDefinitions(store: store, inbox: inbox) })
         case .loadExchanges(let contact):
             Task {
                 if let exchanges = try? await store.exchanges(for: contact, limit: 50) { inbox.post(.exchangesLoaded(exchanges)) }
