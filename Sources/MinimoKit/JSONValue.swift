@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value with its type kept: custom fields hold numbers, booleans, strings, objects, and a
 /// number must stay a number after an edit, so they are never flattened to strings.
-public enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -22,8 +22,19 @@ public enum JSONValue: Sendable, Hashable {
         encoder.outputFormatting = pretty
             ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             : [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        // JSON has no infinity (a server's 1e999 reads as one): that number alone becomes null,
+        // rather than the encoder failing on the whole contact. Nothing else can fail.
+        return (try? encoder.encode(finite)) ?? Data("null".utf8)
+    }
+
+    /// The same value with every non-finite number replaced by null.
+    var finite: JSONValue {
+        switch self {
+        case .double(let number) where !number.isFinite: return .null
+        case .array(let items): return .array(items.map(\.finite))
+        case .object(let members): return .object(members.mapValues(\.finite))
+        default: return self
+        }
     }
 
     public var jsonText: String { String(decoding: serialized(), as: UTF8.self) }
@@ -129,4 +140,47 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}
+
+/// JSON has one kind of number: `12` and `12.0` are equal (and hash alike), so a value read back
+/// from the cache, or from a server that writes `12.0`, is not taken for a change or a conflict.
+/// The case is still kept, so an integer stays an integer when it is sent back.
+extension JSONValue: Hashable {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return exactInteger(b) == a
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(1); hasher.combine(flag)
+        case .int(let number): hasher.combine(2); hasher.combine(number)
+        case .double(let number):
+            if let integer = Self.exactInteger(number) {
+                hasher.combine(2); hasher.combine(integer)
+            } else {
+                hasher.combine(3); hasher.combine(number)
+            }
+        case .string(let text): hasher.combine(4); hasher.combine(text)
+        case .array(let items): hasher.combine(5); hasher.combine(items)
+        case .object(let members): hasher.combine(6); hasher.combine(members)
+        }
+    }
+
+    /// The integer a double holds exactly, if it holds one within Int64.
+    static func exactInteger(_ number: Double) -> Int64? {
+        guard number.isFinite, number.rounded() == number, number >= -9.223372036854775808e18, number < 9.223372036854775808e18
+        else { return nil }
+        return Int64(number)
+    }
 }

@@ -13,7 +13,9 @@ public struct SystemClock: MinimoClock {
     public func now() -> Date { Date() }
     public func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+        // UInt64(seconds * 1e9) traps past about 584 years; no wait here is meant to be longer
+        // than a day.
+        try await Task.sleep(nanoseconds: UInt64(min(seconds, 86_400) * 1_000_000_000))
     }
 }
 

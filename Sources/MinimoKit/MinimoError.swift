@@ -87,6 +87,10 @@ public struct MinimoError: Error, Sendable, CustomStringConvertible {
         if retryAfter == nil, let header = headers.value(of: "Retry-After") {
             retryAfter = Double(header.trimmingCharacters(in: .whitespaces))
         }
+        // A wait is a number of seconds, not negative, NaN or longer than a day: anything else
+        // is unreadable (the quota reset time is used instead).
+        if let wait = retryAfter, !(wait.isFinite && wait >= 0) { retryAfter = nil }
+        if let wait = retryAfter { retryAfter = min(wait, 86_400) }
         let fallback = Self.describeUnreadableBody(status: status, headers: headers, body: body)
         let text = message ?? fallback
         let kind: Kind

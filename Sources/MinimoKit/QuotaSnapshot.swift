@@ -34,8 +34,10 @@ public struct QuotaSnapshot: Sendable, Hashable, Codable {
     /// some gateways send. Unreadable values are ignored rather than trusted.
     public static func parse(headers: [HTTPHeader], now: Date) -> QuotaSnapshot? {
         func number(_ name: String) -> Double? {
+            // Past 10^15 no quota or clock is meant: a figure that large (Int(1e30) would trap)
+            // is as unreadable as a word.
             guard let text = headers.value(of: name)?.trimmingCharacters(in: .whitespaces),
-                let value = Double(text), value.isFinite, value >= 0
+                let value = Double(text), value.isFinite, value >= 0, value < 1e15
             else { return nil }
             return value
         }

@@ -79,4 +79,45 @@ import Testing
         #expect(SecretMask.contains(Data(("mmmn-" + key).utf8), Data(key.utf8)))
         #expect(SecretMask.redact("?key=\(key)&x=1", secret: key) == "?key=mn-12…•••&x=1")
     }
+
+    // Found by Fuzz/FuzzJSON: "33.0" read back after serialising came out as the integer 33.
+    @Test func aNumberWrittenWithAFractionEqualsItsIntegerAfterARoundTrip() throws {
+        let value = try JSONValue.parse(Data("33.0".utf8))
+        #expect(value == .double(33))
+        #expect(try JSONValue.parse(value.serialized()) == value)
+        #expect(JSONValue.int(33) == .double(33))
+        #expect(JSONValue.int(33).hashValue == JSONValue.double(33).hashValue)
+        #expect(JSONValue.int(33) != .double(33.5))
+        #expect(JSONValue.int(9_007_199_254_740_993) != .double(9_007_199_254_740_992))
+        #expect(Set<JSONValue>([.int(1), .double(1)]).count == 1)
+    }
+
+    @Test func aNumberTooBigForADoubleBecomesNullAloneNotTheWholeContact() throws {
+        let value = try JSONValue.parse(Data(#"{"id":42,"custom_fields":{"huge":1e999,"plan":"pro"}}"#.utf8))
+        let back = try JSONValue.parse(value.serialized())
+        #expect(back["custom_fields"]?["plan"] == "pro")
+        #expect(back["custom_fields"]?["huge"] == .null)
+        #expect(back["id"] == 42)
+    }
+
+    // Found by Fuzz/FuzzRateLimitHeaders: X-RateLimit-Remaining 7777777777777777777770 trapped
+    // converting to Int.
+    @Test(arguments: ["7777777777777777777770", "1e30", "1e15", "inf", "nan", "-1", "12abc"])
+    func absurdQuotaHeadersAreIgnoredNotACrash(_ remaining: String) {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(QuotaSnapshot.parse(headers: [HTTPHeader("X-RateLimit-Remaining", remaining)], now: now) == nil)
+        let limit = QuotaSnapshot.parse(headers: [HTTPHeader("X-RateLimit-Limit", remaining), HTTPHeader("X-RateLimit-Remaining", "5"),
+                                                  HTTPHeader("X-RateLimit-Reset", remaining)], now: now)
+        #expect(limit?.remaining == 5)
+    }
+
+    @Test(arguments: ["-5", "nan", "inf", "1e300"])
+    func anAbsurdRetryAfterIsNotTrusted(_ header: String) {
+        let error = MinimoError.fromResponse(status: 429, headers: [HTTPHeader("Retry-After", header)], body: Data())
+        guard case .rateLimited(let wait) = error.kind else {
+            Issue.record("not rate limited: \(error.kind)")
+            return
+        }
+        if let wait { #expect(wait >= 0 && wait <= 86_400) }
+    }
 }

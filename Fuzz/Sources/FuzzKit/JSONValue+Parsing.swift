@@ -1,0 +1,1 @@
+../../../Sources/MinimoKit/JSONValue+Parsing.swift

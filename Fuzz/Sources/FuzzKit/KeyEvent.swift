@@ -1,0 +1,1 @@
+../../../Sources/MinimoTUI/KeyEvent.swift

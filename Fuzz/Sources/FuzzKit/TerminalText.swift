@@ -1,0 +1,1 @@
+../../../Sources/MinimoTUI/TerminalText.swift
