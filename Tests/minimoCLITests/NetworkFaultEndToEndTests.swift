@@ -47,8 +47,9 @@ import Testing
         try tmux.type("nobody-cached@example.org")
         try tmux.press("Enter")
         // The contact list, under the search box, gives the whole reason; the status bar a part.
-        let refused = try await tmux.waitFor("Lookup failed")
-        #expect(refused.contains("error: nobody-cached@"))
+        let refused = try await tmux.waitUntil("the failure under the search box and in the status bar") {
+            $0.contains("Lookup failed") && $0.contains("error: nobody-cached@")
+        }
         #expect(refused.contains("offline"))
         let reason = refused.lowercased()
         #expect(reason.contains("connect") || reason.contains("refused") || reason.contains("no answer"), "screen:\n\(refused)")
