@@ -169,13 +169,14 @@ public final class TUIApp: @unchecked Sendable {
 
     /// Edits saved earlier (this session or a past one) and not yet sent go out as soon as the
     /// server answers: checked every 2 s while the outbox holds sendable entries, backing off
-    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite count.
+    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite read.
     static func retryOutbox(store: ContactStore, inbox: ActionInbox) async {
         var pause: UInt64 = 2
         var lastLeft = -1
         while !Task.isCancelled {
-            let waiting = (try? await store.outbox(states: [.pending, .sending]).count) ?? 0
-            let all = (try? await store.outbox().count) ?? waiting
+            let entries = (try? await store.outbox()) ?? []
+            let all = entries.count
+            let waiting = entries.filter { $0.state == .pending || $0.state == .sending }.count
             if waiting > 0 {
                 let report = await store.sendOutbox()
                 let left = (try? await store.outbox().count) ?? all
