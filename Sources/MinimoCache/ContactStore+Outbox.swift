@@ -15,7 +15,7 @@ extension ContactStore {
         return try await enqueue(kind: .update, contactID: contactID, email: email, body: update.json, base: base) { db in
             guard let cached, let fetchedAt else { return }
             let edited = LocalEdit.apply(update, to: cached.contact.fields)
-            try Self.store([try Contact(json: .object(edited))], fetchedAt: fetchedAt, in: db)
+            try Self.store([try Contact(json: .object(edited))], fetchedAt: fetchedAt, overlayUnsent: false, in: db)
         }
     }
 

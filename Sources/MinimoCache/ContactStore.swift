@@ -142,14 +142,21 @@ public final class ContactStore: Sendable {
         try await database.pool.write { db in try Self.store(contacts, fetchedAt: fetchedAt, in: db) }
     }
 
-    static func store(_ contacts: [Contact], fetchedAt: Date, in db: Database) throws {
+    /// Writes contacts in `db`. With `overlayUnsent` (the default), the edits still in the outbox
+    /// for a contact are applied on top of the server's copy, in queue order: a lookup or a sync
+    /// that lands while an edit waits must not make the edit look undone (and the next edit's
+    /// base values must include it, or its conflict check would trip over our own earlier edit).
+    static func store(_ contacts: [Contact], fetchedAt: Date, overlayUnsent: Bool = true, in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO contact(contactID, emailKey, json, fetchedAt, deleted) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(contactID) DO UPDATE SET emailKey = excluded.emailKey, json = excluded.json,
                 fetchedAt = excluded.fetchedAt, deleted = excluded.deleted
             """)
         let forget = try db.cachedStatement(sql: "DELETE FROM missing_email WHERE emailKey = ?")
-        for contact in contacts {
+        let unsent = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('pending', 'sending'))")
+        let overlay = overlayUnsent && unsent == true
+        for fetched in contacts {
+            let contact = overlay ? try withUnsentEdits(fetched, in: db) : fetched
             let key = contact.email.map(emailKey)
             try statement.execute(arguments: [
                 contact.id.rawValue, key, JSONValue.object(contact.fields).serialized(), fetchedAt.timeIntervalSince1970,
@@ -157,6 +164,36 @@ public final class ContactStore: Sendable {
             ])
             if let key { try forget.execute(arguments: [key]) }
         }
+    }
+
+    /// `contact` with the outbox's unsent edits of it applied, in queue order: updates and
+    /// deletes by id, upserts by email (matched by email, an upsert keeps the stored spelling).
+    static func withUnsentEdits(_ contact: Contact, in db: Database) throws -> Contact {
+        let entries = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT kind, body FROM outbox WHERE state IN ('pending', 'sending')
+                AND (contactID = ? OR (kind = 'upsert' AND contactID IS NULL AND lower(email) = ?)) ORDER BY seq
+                """,
+            arguments: [contact.id.rawValue, contact.email.map(emailKey)])
+        guard !entries.isEmpty else { return contact }
+        var fields = contact.fields
+        for entry in entries {
+            let body = (try? JSONValue.parse(entry["body"] as Data)) ?? .object([:])
+            switch OutboxEntry.Kind(rawValue: entry["kind"]) {
+            case .update?:
+                fields = LocalEdit.apply(ContactUpdate(json: body), to: fields)
+            case .upsert?:
+                var update = ContactUpdate(json: body)
+                update.email = nil
+                fields = LocalEdit.apply(update, to: fields)
+            case .delete?:
+                fields["deleted"] = .bool(true)
+            case nil:
+                continue
+            }
+        }
+        return (try? Contact(json: .object(fields))) ?? contact
     }
 
     // MARK: - Search

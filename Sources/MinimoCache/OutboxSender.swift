@@ -109,9 +109,15 @@ struct OutboxSender {
         guard let current = try await store.fetch(email: email, priority: .interactive) else {
             return Conflict(message: "the contact is no longer on the server under \(email)", values: [:])
         }
+        // A field the server already holds as this edit sets it is no conflict: most often it is
+        // this very edit, applied by an earlier attempt whose answer was lost (a timeout, a
+        // dropped connection, a crash before the answer was recorded).
+        let edited = try? Contact(json: .object(LocalEdit.apply(ContactUpdate(json: entry.body), to: current.fields)))
         var changed: [String: JSONValue] = [:]
-        for (path, before) in base where LocalEdit.value(of: current, at: path) != before {
-            changed[path] = LocalEdit.value(of: current, at: path)
+        for (path, before) in base {
+            let now = LocalEdit.value(of: current, at: path)
+            guard now != before, edited.map({ LocalEdit.value(of: $0, at: path) }) != now else { continue }
+            changed[path] = now
         }
         guard !changed.isEmpty else { return nil }
         return Conflict(

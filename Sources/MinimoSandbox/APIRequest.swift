@@ -18,6 +18,11 @@ struct APIRequest: Sendable {
         self.authorization = authorization
         self.idempotencyKey = idempotencyKey
         self.body = body
+        self.query = Self.parseQuery(query)
+    }
+
+    /// Query parameters, percent-decoded (`+` as space); first occurrence wins.
+    static func parseQuery(_ query: String?) -> [String: String] {
         var parameters: [String: String] = [:]
         for pair in (query ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -25,7 +30,7 @@ struct APIRequest: Sendable {
             let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusIsSpace: true) ?? String(parts[1]) : ""
             if parameters[name] == nil { parameters[name] = value }
         }
-        self.query = parameters
+        return parameters
     }
 
     /// POST, PUT, PATCH and DELETE change data: they need write permission and honour

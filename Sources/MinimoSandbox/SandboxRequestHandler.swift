@@ -30,7 +30,7 @@ struct SandboxRequestHandler: Sendable {
         let path = request.uri.path
         if path == "/__sandbox" || path.hasPrefix("/__sandbox/") {
             if bodyTooLarge { return Self.response(Self.bodyTooLargeAnswer) }
-            return Self.response(await control(method: request.method.rawValue, path: path, body: body))
+            return Self.response(await control(method: request.method.rawValue, path: path, query: request.uri.query, body: body))
         }
         var apiRequest = APIRequest(
             method: request.method.rawValue, path: path, query: request.uri.query,
@@ -45,8 +45,9 @@ struct SandboxRequestHandler: Sendable {
         return Self.response(outcome.answer)
     }
 
-    /// `GET /__sandbox/stats`, `POST /__sandbox/reset-stats`, `GET|POST|DELETE /__sandbox/faults`.
-    private func control(method: String, path: String, body: [UInt8]) async -> SandboxAnswer {
+    /// `GET /__sandbox/stats`, `POST /__sandbox/reset-stats`, `GET|POST|DELETE /__sandbox/faults`,
+    /// `GET|PUT /__sandbox/fault-rates`, `GET /__sandbox/applied[?after=N]`.
+    private func control(method: String, path: String, query: String?, body: [UInt8]) async -> SandboxAnswer {
         switch (method, path) {
         case ("GET", "/__sandbox/stats"):
             return .json(200, await store.statsJSON)
@@ -65,6 +66,17 @@ struct SandboxRequestHandler: Sendable {
         case ("DELETE", "/__sandbox/faults"):
             await store.clearFaults()
             return .json(200, .object(["queued": 0]))
+        case ("GET", "/__sandbox/fault-rates"):
+            return .json(200, await store.faults.json)
+        case ("PUT", "/__sandbox/fault-rates"):
+            do {
+                return .json(200, try await store.updateFaultRates(body: body))
+            } catch {
+                return error.answer
+            }
+        case ("GET", "/__sandbox/applied"):
+            let after = APIRequest.parseQuery(query)["after"].flatMap { SandboxStore.decimal($0) } ?? 0
+            return .json(200, await store.appliedWritesJSON(after: after))
         default:
             return APIError.notFound("No sandbox control endpoint \(method) \(path)").answer
         }

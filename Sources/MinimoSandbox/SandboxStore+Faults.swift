@@ -5,17 +5,20 @@ extension SandboxStore {
         if !scriptedFaults.isEmpty {
             return answer(for: scriptedFaults.removeFirst(), key: key, now: now)
         }
-        let faults = configuration.faults
-        let total = faults.errorRate + faults.htmlRate + faults.malformedRate
+        let total = faults.errorRate + faults.htmlRate + faults.malformedRate + faults.rateLimitedRate
         guard total > 0 else { return nil }
-        let roll = faultRandom.nextUnit()
+        let draw = faultRandom.nextUnit()
+        if draw < faults.rateLimitedRate {
+            return Self.rateLimited(retryAfter: faults.rateLimitedRetryAfter)
+        }
+        let roll = draw - faults.rateLimitedRate
         if roll < faults.errorRate {
             return answer(for: .status(faultRandom.chance(0.5) ? 500 : 503), key: key, now: now)
         }
         if roll < faults.errorRate + faults.htmlRate {
             return answer(for: .html(faultRandom.chance(0.5) ? 502 : 503), key: key, now: now)
         }
-        if roll < total {
+        if roll < faults.errorRate + faults.htmlRate + faults.malformedRate {
             return answer(for: .malformed, key: key, now: now)
         }
         return nil

@@ -17,6 +17,10 @@ actor SandboxStore {
     var definitions: [CustomFieldDefinition]
     var idempotencyRecords: [String: IdempotencyRecord] = [:]
     var scriptedFaults: [ScriptedFault] = []
+    /// The random fault rates now in force (from the configuration; `PUT /__sandbox/fault-rates` changes them).
+    var faults: FaultConfiguration
+    /// Every write the sandbox applied (idempotent replays and refusals excluded), in order.
+    var appliedWrites: [AppliedWrite] = []
     var faultRandom: SplitMix64
     var stats = SandboxStats()
     private let clock: @Sendable () -> Double
@@ -29,6 +33,7 @@ actor SandboxStore {
         let seed = SeedData(contactCount: configuration.contactCount, seed: configuration.randomSeed)
         self.contacts = seed.contacts
         self.definitions = seed.definitions
+        self.faults = configuration.faults
         self.faultRandom = SplitMix64(seed: configuration.randomSeed ^ 0xFA01_7FA0_17FA_017F)
         self.clock = clock
     }
@@ -53,8 +58,8 @@ actor SandboxStore {
             } else {
                 answer = respond(route: route, request: request, key: key)
             }
-            if configuration.faults.slowRate > 0, faultRandom.chance(configuration.faults.slowRate) {
-                delay = max(0, configuration.faults.slowMilliseconds)
+            if faults.slowRate > 0, faultRandom.chance(faults.slowRate) {
+                delay = max(0, faults.slowMilliseconds)
             }
         } else {
             rateHeaders = ledger.anonymous(now: now).headers
@@ -94,7 +99,7 @@ actor SandboxStore {
             return SandboxAnswer.error(403, code: "forbidden", message: "This API key is read-only and cannot change data")
         }
         guard request.isWrite, let idempotencyKey = request.idempotencyKey, !idempotencyKey.isEmpty else {
-            return execute(route: route, request: request)
+            return executeLogged(route: route, request: request)
         }
         let recordKey = key + "\n" + idempotencyKey
         if let record = idempotencyRecords[recordKey] {
@@ -109,8 +114,19 @@ actor SandboxStore {
             replay.headers.append(("Idempotent-Replayed", "true"))
             return replay
         }
-        let answer = execute(route: route, request: request)
+        let answer = executeLogged(route: route, request: request)
         idempotencyRecords[recordKey] = IdempotencyRecord(method: request.method, path: request.path, body: request.body, answer: answer)
+        return answer
+    }
+
+    /// `execute`, with an applied write (a 2xx answer to a write) added to `appliedWrites`.
+    private func executeLogged(route: SandboxRoute, request: APIRequest) -> SandboxAnswer {
+        let answer = execute(route: route, request: request)
+        if request.isWrite, (200..<300).contains(answer.status) {
+            appliedWrites.append(AppliedWrite(
+                method: request.method, path: request.path, idempotencyKey: request.idempotencyKey, status: answer.status,
+                body: request.body))
+        }
         return answer
     }
 
@@ -163,6 +179,27 @@ actor SandboxStore {
 
     func clearFaults() {
         scriptedFaults.removeAll()
+    }
+
+    /// Changes the random fault rates (`PUT /__sandbox/fault-rates`); answers the rates now in force.
+    func updateFaultRates(body: [UInt8]) throws(APIError) -> JSONValue {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw .badRequest("Malformed JSON body: \(error.message)")
+        }
+        faults = try faults.updated(with: json)
+        return faults.json
+    }
+
+    /// `GET /__sandbox/applied?after=N`: the applied writes after the first N, in order.
+    func appliedWritesJSON(after: Int) -> JSONValue {
+        let start = min(max(0, after), appliedWrites.count)
+        return .object([
+            "total": .int(appliedWrites.count),
+            "writes": .array(appliedWrites[start...].enumerated().map { $0.element.json(seq: start + $0.offset + 1) }),
+        ])
     }
 
     var pendingFaults: Int { scriptedFaults.count }

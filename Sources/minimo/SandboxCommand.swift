@@ -27,16 +27,20 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Delay of a slow answer, in milliseconds.") var slowMs = 0
     @Option(help: "Fraction of answers with a truncated JSON body.") var malformedRate = 0.0
     @Option(help: "Fraction of answers that are HTML error pages.") var htmlRate = 0.0
+    @Option(help: "Fraction of requests answered 429 although quota is left.") var rateLimitedRate = 0.0
+    @Option(help: "Retry-After, in seconds, of those 429s.") var rateLimitedRetryAfter = 1
     @Flag(help: "Answer 404 to GET /contacts, like an API without a listing.") var noListing = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
-        for (name, rate) in [("--fault-rate", faultRate), ("--slow-rate", slowRate), ("--malformed-rate", malformedRate), ("--html-rate", htmlRate)]
+        for (name, rate) in [("--fault-rate", faultRate), ("--slow-rate", slowRate), ("--malformed-rate", malformedRate), ("--html-rate", htmlRate),
+            ("--rate-limited-rate", rateLimitedRate)]
         where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         guard slowMs >= 0 else { throw ValidationError("--slow-ms must be 0 or more") }
+        guard rateLimitedRetryAfter >= 0 else { throw ValidationError("--rate-limited-retry-after must be 0 or more") }
         do { _ = try RateLimitRule(parsing: rateLimit) } catch { throw ValidationError("--rate-limit: \(error)") }
     }
 
@@ -50,7 +54,8 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.apiKeys = apiKeys
         configuration.listingEnabled = !noListing
         configuration.faults = FaultConfiguration(
-            errorRate: faultRate, slowRate: slowRate, slowMilliseconds: slowMs, malformedRate: malformedRate, htmlRate: htmlRate)
+            errorRate: faultRate, slowRate: slowRate, slowMilliseconds: slowMs, malformedRate: malformedRate, htmlRate: htmlRate,
+            rateLimitedRate: rateLimitedRate, rateLimitedRetryAfter: rateLimitedRetryAfter)
         return configuration
     }
 

@@ -138,6 +138,61 @@ import Testing
     }
 }
 
+@Suite struct UnsentEditTests {
+    @Test func aRefetchWhileAnEditWaitsKeepsTheEditShown() async throws {
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            try await store.queueUpdate(
+                contactID: contact.id, ContactUpdate(customFields: ["plan": "pro"], marketingConsent: .init(email: false)))
+            // The server still says "enterprise"; the cached copy must still show the edit.
+            let fetched = try await store.contact(email: "customer@example.com", refresh: true)
+            #expect(fetched.source == .network)
+            let cached = try #require(try await store.cachedContact(id: contact.id)).contact
+            #expect(cached.customFields["plan"] == "pro")
+            #expect(cached.marketingConsent?.email == false)
+            // A second edit of the same field takes the first as its base: sending both is no conflict.
+            let second = try await store.queueUpdate(contactID: contact.id, ContactUpdate(customFields: ["plan": "free"]))
+            #expect(second.base == ["customFields.plan": "pro"])
+            let report = await store.sendOutbox()
+            #expect(report.sent == 2)
+            #expect(report.conflicts == 0)
+            #expect(try await harness.client().contact(email: "customer@example.com").value.customFields["plan"] == "free")
+            // Once sent, a refetch shows the server's copy as it is.
+            #expect(try await store.contact(email: "customer@example.com", refresh: true).contact.customFields["plan"] == "free")
+        }
+    }
+
+    @Test func aQueuedDeleteKeepsTheContactHiddenAcrossARefetch() async throws {
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            try await store.queueDelete(contactID: contact.id)
+            _ = try await store.contact(email: "customer@example.com", refresh: true)
+            #expect(try await store.cachedContact(id: contact.id)?.contact.deleted == true)
+            #expect(try await store.search("customer@example.com").isEmpty)
+        }
+    }
+
+    @Test func anEditTheServerAppliedButWhoseAnswerWasLostIsSentAgainNotHeld() async throws {
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            let entry = try await store.queueUpdate(contactID: contact.id, ContactUpdate(customFields: ["plan": "pro"]))
+            // The first attempt reached the server, but its answer never came back (a timeout, a
+            // dropped connection, a crash): the same request with the same key, from outside.
+            _ = try await harness.client().updateContact(
+                id: contact.id, ContactUpdate(customFields: ["plan": "pro"]), idempotencyKey: entry.idempotencyKey)
+            let report = await store.sendOutbox()
+            #expect(report.conflicts == 0)
+            #expect(report.sent == 1)
+            let stats = try await harness.stats()
+            #expect(stats["writesApplied"]?.intValue == 1)
+            #expect(stats["idempotentReplays"]?.intValue == 1)
+        }
+    }
+}
+
 @Suite struct SyncTests {
     @Test func syncOf2500ContactsTakes25RequestsAndNo429s() async throws {
         try await CacheHarness.with({

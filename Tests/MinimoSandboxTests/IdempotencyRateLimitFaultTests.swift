@@ -178,4 +178,70 @@ struct IdempotencyRateLimitFaultTests {
             #expect(try await client.stats()["faultsInjected"]?.intValue == 1)
         }
     }
+
+    @Test("Injected 429s carry the configured Retry-After while quota is left; fault rates change at run time")
+    func injectedRateLimitAndRatesAtRunTime() async throws {
+        let faults = FaultConfiguration(rateLimitedRate: 1, rateLimitedRetryAfter: 0)
+        try await withSandbox(SandboxConfiguration(faults: faults)) { client in
+            let limited = try await client.get("/public/v1/custom-fields")
+            #expect(limited.status == 429)
+            #expect(limited.header("Retry-After") == "0")
+            #expect(limited.errorCode == "rate_limit_exceeded")
+            #expect(limited.header("X-RateLimit-Remaining") == "99")  // the quota is not what ran out
+
+            let rates = try await client.send("PUT", "/__sandbox/fault-rates", body: #"{"rateLimitedRate":0,"errorRate":0.5}"#, key: .some(nil))
+            #expect(rates.status == 200)
+            #expect(number(try rates.json["rateLimitedRate"]) == 0)
+            #expect(number(try rates.json["errorRate"]) == 0.5)
+            #expect(number(try await client.get("/__sandbox/fault-rates", key: .some(nil)).json["errorRate"]) == 0.5)
+            _ = try await client.send("PUT", "/__sandbox/fault-rates", body: #"{"errorRate":0}"#, key: .some(nil))
+            #expect(try await client.get("/public/v1/custom-fields").status == 200)
+            for bad in [#"{"errorRate":1.5}"#, #"{"slowMilliseconds":-1}"#, #"{"sometimes":0.1}"#, #"[0.1]"#, "{"] {
+                let refused = try await client.send("PUT", "/__sandbox/fault-rates", body: bad, key: .some(nil))
+                #expect(refused.status == 400, "\(bad)")
+            }
+            #expect(number(try await client.get("/__sandbox/fault-rates", key: .some(nil)).json["errorRate"]) == 0)
+        }
+    }
+
+    @Test("The applied-writes log lists each applied write once: not replays, refusals or faulted ones")
+    func appliedWritesLog() async throws {
+        try await withSandbox { client in
+            let body = #"{"customFields":{"plan":"pro"}}"#
+            let key = [("Idempotency-Key", "edit-1")]
+            #expect(try await client.send("PUT", "/public/v1/contacts/1", body: body, headers: key).status == 200)
+            #expect(try await client.send("PUT", "/public/v1/contacts/1", body: body, headers: key).status == 200)  // replayed
+            #expect(try await client.send("PUT", "/public/v1/contacts/1", body: #"{"phone":"nope"}"#).status == 422)
+            _ = try await client.send("POST", "/__sandbox/faults", body: #"{"next":[503]}"#, key: .some(nil))
+            #expect(try await client.send("DELETE", "/public/v1/contacts/2").status == 503)
+            #expect(try await client.send("DELETE", "/public/v1/contacts/2").status == 200)
+            #expect(try await client.send("DELETE", "/public/v1/contacts/2").status == 404)  // already gone
+
+            let log = try await client.get("/__sandbox/applied", key: .some(nil)).json
+            #expect(log["total"]?.intValue == 2)
+            guard case .array(let writes)? = log["writes"] else {
+                Issue.record("no writes array in \(log)")
+                return
+            }
+            #expect(writes.count == 2)
+            #expect(writes.first?["method"] == "PUT")
+            #expect(writes.first?["path"] == "/public/v1/contacts/1")
+            #expect(writes.first?["idempotencyKey"] == "edit-1")
+            #expect(writes.first?["body"] == .string(body))
+            #expect(writes.last?["method"] == "DELETE")
+            #expect(writes.last?["idempotencyKey"] == .null)
+            #expect(writes.last?["seq"]?.intValue == 2)
+            let after = try await client.get("/__sandbox/applied?after=1", key: .some(nil)).json
+            #expect(after["writes"] == .array([writes[1]]))
+        }
+    }
+}
+
+/// A JSON number as a Double (the sandbox writes a whole-valued rate as an integer).
+private func number(_ value: JSONValue?) -> Double? {
+    switch value {
+    case .int(let whole)?: Double(whole)
+    case .double(let fraction)?: fraction
+    default: nil
+    }
 }
