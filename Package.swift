@@ -64,6 +64,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/MinimoBench"),
+        // The fault soak: `swift run -c release minimo-soak` (see README, Reliability).
+        .executableTarget(
+            name: "minimo-soak",
+            dependencies: [
+                "MinimoCache", "MinimoKit", "MinimoSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/MinimoSoak"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
         .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
         .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),

@@ -19,10 +19,19 @@ extension ContactStore {
         }
     }
 
-    /// Queues an upsert (create, or match by email then phone).
+    /// Queues an upsert (create, or match by email then phone). A cached contact with this email
+    /// shows the change at once, as the server will apply it (merged, a deleted one restored),
+    /// so an edit made next takes it as its base.
     @discardableResult
     public func queueUpsert(_ upsert: ContactUpsert) async throws -> OutboxEntry {
-        try await enqueue(kind: .upsert, contactID: nil, email: upsert.email, body: upsert.json, base: nil) { _ in }
+        let cached = try await cachedContact(email: upsert.email)
+        return try await enqueue(kind: .upsert, contactID: nil, email: upsert.email, body: upsert.json, base: nil) { db in
+            guard let cached else { return }
+            var update = ContactUpdate(json: upsert.json)
+            update.email = nil  // matched by email, the server keeps its spelling
+            let edited = LocalEdit.apply(update, to: cached.contact.fields)
+            try Self.store([try Contact(json: .object(edited))], fetchedAt: cached.fetchedAt, overlayUnsent: false, in: db)
+        }
     }
 
     /// Queues a soft delete; the cached copy is marked deleted at once.

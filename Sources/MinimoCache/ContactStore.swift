@@ -88,8 +88,13 @@ public final class ContactStore: Sendable {
             let now = clock.now().timeIntervalSince1970
             try await database.pool.write { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO missing_email(emailKey, checkedAt) VALUES (?, ?)", arguments: [key, now])
-                // A contact we held under this email is gone (deleted, or renamed elsewhere).
-                try db.execute(sql: "UPDATE contact SET deleted = 1 WHERE emailKey = ?", arguments: [key])
+                // A contact we held under this email is gone (deleted, or renamed elsewhere),
+                // unless an unsent edit of ours restores it.
+                try db.execute(
+                    sql: """
+                        UPDATE contact SET deleted = 1 WHERE emailKey = ? AND contactID NOT IN
+                            (SELECT contactID FROM outbox WHERE state IN ('pending', 'sending') AND kind = 'update' AND contactID IS NOT NULL)
+                        """, arguments: [key])
             }
             await persistExchanges()
             return nil
@@ -106,7 +111,7 @@ public final class ContactStore: Sendable {
 
     public func cachedContact(id: ContactID) async throws -> (contact: Contact, fetchedAt: Date)? {
         try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT json, fetchedAt FROM contact WHERE contactID = ?", arguments: [id.rawValue])
+            try Row.fetchOne(db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE contactID = ?", arguments: [id.rawValue])
                 .map { try Self.decode($0) }
         }
     }
@@ -114,7 +119,7 @@ public final class ContactStore: Sendable {
     private func cached(emailKey: String) async throws -> (Contact, Date)? {
         try await database.pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT json, fetchedAt FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
+                db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
                 arguments: [emailKey]
             ).map { try Self.decode($0) }
         }
@@ -126,9 +131,19 @@ public final class ContactStore: Sendable {
         }.map { Date(timeIntervalSince1970: $0) }
     }
 
+    /// A cached contact; the `deleted` column, when selected, wins over the stored JSON (a
+    /// queued delete or a 404 marks the column only).
     static func decode(_ row: Row) throws -> (Contact, Date) {
         let data: Data = row["json"]
-        return (try Contact(json: JSONValue.parse(data)), Date(timeIntervalSince1970: row["fetchedAt"]))
+        var contact = try Contact(json: JSONValue.parse(data))
+        if row.hasColumn("deleted") {
+            let deleted: Bool = row["deleted"]
+            if deleted != contact.deleted {
+                contact.deleted = deleted
+                contact.fields["deleted"] = .bool(deleted)
+            }
+        }
+        return (contact, Date(timeIntervalSince1970: row["fetchedAt"]))
     }
 
     /// Puts contacts into the cache as if just fetched (imports, benchmarks, tests).
@@ -315,6 +330,11 @@ public final class ContactStore: Sendable {
             return total + ((attributes?[.size] as? NSNumber)?.int64Value ?? 0)
         }
         return stats
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a sound database, else the problems found.
+    public func integrityCheck() async throws -> [String] {
+        try await database.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
 
     /// Forgets cached contacts, definitions, exchanges and sync progress. Unsent edits are kept:

@@ -55,14 +55,20 @@ enum LocalEdit {
         case "phone": return contact.phone.map(JSONValue.string) ?? .null
         case "marketingConsent.email": return contact.marketingConsent?.email.map(JSONValue.bool) ?? .null
         case "marketingConsent.whatsapp": return contact.marketingConsent?.whatsapp.map(JSONValue.bool) ?? .null
+        case "deleted": return .bool(contact.deleted)
         default:
             guard path.hasPrefix("customFields.") else { return .null }
             return contact.customFields[String(path.dropFirst("customFields.".count))] ?? .null
         }
     }
 
+    /// The base values of the fields `update` touches; for a contact deleted when the edit was
+    /// made, also `deleted: true` (the update will restore it, so the server's 404 for it then is
+    /// expected, not a conflict).
     static func base(of contact: Contact, for update: ContactUpdate) -> [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: paths(of: update).map { ($0, value(of: contact, at: $0)) })
+        var base = Dictionary(uniqueKeysWithValues: paths(of: update).map { ($0, value(of: contact, at: $0)) })
+        if contact.deleted { base["deleted"] = .bool(true) }
+        return base
     }
 }
 

@@ -107,6 +107,8 @@ struct OutboxSender {
         guard entry.kind == .update, let base = entry.base, !base.isEmpty, let email = entry.email else { return nil }
         report.conflictChecks += 1
         guard let current = try await store.fetch(email: email, priority: .interactive) else {
+            // Deleted when the edit was made (it restores the contact): the 404 is expected.
+            if base["deleted"] == .bool(true) { return nil }
             return Conflict(message: "the contact is no longer on the server under \(email)", values: [:])
         }
         // A field the server already holds as this edit sets it is no conflict: most often it is

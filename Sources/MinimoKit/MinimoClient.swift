@@ -72,7 +72,8 @@ public final class MinimoClient: Sendable {
             method: "PUT", path: "/contacts/" + PathEncoding.segment(id.rawValue), body: update.json,
             idempotencyKey: idempotencyKey, priority: priority
         ) { response in
-            guard !response.body.isEmpty, let json = try? JSONValue.parse(response.body) else { return nil }
+            guard !Self.isBlank(response.body) else { return nil }
+            let json = try Self.parse(response)
             return try? Contact(json: json)
         }
     }
@@ -85,7 +86,10 @@ public final class MinimoClient: Sendable {
         try await perform(
             method: "DELETE", path: "/contacts/" + PathEncoding.segment(id.rawValue),
             idempotencyKey: idempotencyKey, priority: priority
-        ) { _ in DeleteResult(contactID: id) }
+        ) { response in
+            if !Self.isBlank(response.body) { _ = try Self.parse(response) }
+            return DeleteResult(contactID: id)
+        }
     }
 
     /// `GET /custom-fields`: the field definitions, flat.
@@ -122,6 +126,14 @@ public final class MinimoClient: Sendable {
     }
 
     // MARK: - The request pipeline
+
+    /// An empty answer (or only whitespace): a write may answer so. A write's answer that is
+    /// *not* empty must be JSON, or it cannot be trusted to be the server's: a 200 from a broken
+    /// proxy or a cut answer. That is a decoding error, retried with the same idempotency key, so
+    /// the server replays its real answer (or applies the write, if it never had it).
+    static func isBlank(_ body: Data) -> Bool {
+        body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+    }
 
     private static func parse(_ response: TransportResponse) throws -> JSONValue {
         do { return try JSONValue.parse(response.body) } catch {
@@ -256,7 +268,9 @@ public final class MinimoClient: Sendable {
         let text = String(describing: error)
         let host = URLComponents(string: url).map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
         if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") {
-            return "no answer from \(host) within \(Int(timeout)) s"
+            // A sub-second timeout must not read "within 0 s".
+            let limit = timeout >= 1 || timeout <= 0 ? "\(Int(timeout))" : String(format: "%.2g", timeout)
+            return "no answer from \(host) within \(limit) s"
         }
         if text.localizedCaseInsensitiveContains("refused") {
             return "cannot connect to \(host): connection refused"

@@ -114,13 +114,16 @@ public actor QuotaGate {
         publish()
     }
 
-    /// A 429 arrived: hold every request until `seconds` from now.
+    /// A 429 arrived: hold every request until `seconds` from now. The server's wait wins over
+    /// the window's reset: a 429 that says `Retry-After: 2` while the window resets in 60 s (a
+    /// burst limit, another client of the account) is retried after 2 s, as the design asks
+    /// ("honours retry_after / Retry-After"), and the answer then says what is left.
     public func noteRateLimited(retryAfter seconds: Double) {
         let until = clock.now().addingTimeInterval(max(seconds, 0))
         blockedUntil = max(blockedUntil ?? until, until)
         if var current = snapshot {
             current.remaining = 0
-            if current.resetAt.map({ $0 < until }) ?? true { current.resetAt = until }
+            current.resetAt = blockedUntil
             snapshot = current
         }
         pump()

@@ -9,6 +9,8 @@ struct SandboxStats: Sendable {
     var writesApplied = 0
     var idempotentReplays = 0
     var faultsInjected = 0
+    /// Answers held back by the slow-answer fault.
+    var slowAnswers = 0
 
     mutating func record(route: String, status: Int) {
         total += 1
@@ -16,7 +18,7 @@ struct SandboxStats: Sendable {
         byStatus[String(status), default: 0] += 1
     }
 
-    /// `{"requests":{"total","byRoute","byStatus"},"receivedWhileExhausted","writesApplied","idempotentReplays","faultsInjected"}`,
+    /// `{"requests":{"total","byRoute","byStatus"},"receivedWhileExhausted","writesApplied","idempotentReplays","faultsInjected","slowAnswers"}`,
     /// keys sorted so the output is stable.
     var json: JSONValue {
         func counts(_ dictionary: [String: Int]) -> JSONValue {
@@ -28,6 +30,7 @@ struct SandboxStats: Sendable {
             "writesApplied": .int(writesApplied),
             "idempotentReplays": .int(idempotentReplays),
             "faultsInjected": .int(faultsInjected),
+            "slowAnswers": .int(slowAnswers),
         ])
     }
 }

@@ -60,6 +60,7 @@ actor SandboxStore {
             }
             if faults.slowRate > 0, faultRandom.chance(faults.slowRate) {
                 delay = max(0, faults.slowMilliseconds)
+                stats.slowAnswers += 1
             }
         } else {
             rateHeaders = ledger.anonymous(now: now).headers

@@ -174,6 +174,49 @@ import Testing
         }
     }
 
+    @Test func editingAContactDeletedEarlierRestoresItWithoutAConflict() async throws {
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            try await store.queueDelete(contactID: contact.id)
+            #expect(await store.sendOutbox().sent == 1)
+            let entry = try await store.queueUpdate(contactID: contact.id, ContactUpdate(customFields: ["plan": "pro"]))
+            #expect(entry.base?["deleted"] == .bool(true))
+            let report = await store.sendOutbox()
+            #expect(report.conflicts == 0)
+            #expect(report.sent == 1)
+            let server = try await harness.client().contact(email: "customer@example.com").value
+            #expect(server.customFields["plan"] == "pro")
+            #expect(!server.deleted)
+        }
+        // Deleted by someone else after the edit began: that is still held.
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            try await store.queueUpdate(contactID: contact.id, ContactUpdate(customFields: ["plan": "pro"]))
+            _ = try await harness.client(key: "mn-other-client0123").deleteContact(id: contact.id)
+            let report = await store.sendOutbox()
+            #expect(report.conflicts == 1)
+            #expect(try await store.outbox().first?.lastError?.contains("no longer on the server") == true)
+        }
+    }
+
+    @Test func anUpsertOfACachedContactIsShownAtOnceAndIsTheBaseOfTheNextEdit() async throws {
+        try await CacheHarness.with { harness in
+            let store = try harness.store()
+            let contact = try await store.contact(email: "customer@example.com").contact
+            try await store.queueUpsert(ContactUpsert(email: "CUSTOMER@example.com", customFields: ["plan": "pro"]))
+            let cached = try #require(try await store.cachedContact(id: contact.id)).contact
+            #expect(cached.customFields["plan"] == "pro")
+            #expect(cached.email == "customer@example.com")
+            let edit = try await store.queueUpdate(contactID: contact.id, ContactUpdate(customFields: ["plan": "free"]))
+            #expect(edit.base == ["customFields.plan": "pro"])
+            let report = await store.sendOutbox()
+            #expect(report.sent == 2)
+            #expect(report.conflicts == 0)
+        }
+    }
+
     @Test func anEditTheServerAppliedButWhoseAnswerWasLostIsSentAgainNotHeld() async throws {
         try await CacheHarness.with { harness in
             let store = try harness.store()

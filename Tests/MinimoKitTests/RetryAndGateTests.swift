@@ -81,6 +81,42 @@ import Testing
         #expect(await recorder.exchanges.last?.error != nil)
     }
 
+    @Test func aWriteAnsweredWithAnUnreadable200IsSentAgainUnderItsKeyAndAppliedOnce() async throws {
+        try await SandboxHarness.with { sandbox in
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: RecordingClock(), recorder: recorder)
+            // A broken proxy's 200 with half a body: nothing says the server applied the write.
+            try await sandbox.scriptFaults(["malformed"])
+            _ = try await client.updateContact(id: "1", ContactUpdate(customFields: ["plan": "pro"]), idempotencyKey: "edit-1")
+            try await sandbox.scriptFaults(["malformed"])
+            _ = try await client.deleteContact(id: "2", idempotencyKey: "delete-2")
+            #expect(await recorder.exchanges.map(\.status) == [200, 200, 200, 200])
+            let keys = await recorder.exchanges.map { $0.requestHeaders.value(of: "Idempotency-Key") }
+            #expect(keys == ["edit-1", "edit-1", "delete-2", "delete-2"])
+            #expect(try await sandbox.stats()["writesApplied"]?.intValue == 2)
+            // An empty answer is a valid one for a write (the update's answer is not documented).
+            try await sandbox.scriptFaults([.object(["status": 200, "body_base64": ""])])
+            let empty = try await client.updateContact(id: "3", ContactUpdate(customFields: ["plan": "free"]))
+            #expect(empty.value == nil)
+            #expect(await recorder.exchanges.count == 5)
+        }
+    }
+
+    @Test func aRetryAfterShorterThanTheQuotaWindowIsTheWaitTheGateKeeps() async throws {
+        try await SandboxHarness.with { sandbox in
+            let clock = AdvancingClock()
+            let recorder = ExchangeRecorder()
+            let client = try sandbox.client(clock: clock, recorder: recorder)
+            // A 429 while the window (100 per 60 s) has plenty left: a burst limit, another client.
+            let body = Data(#"{"error":{"code":"rate_limit_exceeded","message":"Slow down","retry_after":2}}"#.utf8)
+            try await sandbox.scriptFaults([.object(["status": 429, "body_base64": .string(body.base64EncodedString())])])
+            _ = try await client.contact(email: "customer@example.com")
+            #expect(await recorder.exchanges.map(\.status) == [429, 200])
+            // The 2 s asked for, not the rest of the 60 s window.
+            #expect(clock.slept >= 1.5 && clock.slept <= 3)
+        }
+    }
+
     @Test func malformedBodiesAreRetriedForReadsThenReported() async throws {
         try await SandboxHarness.with { sandbox in
             let client = try sandbox.client(clock: RecordingClock(), retry: RetryPolicy(maxRetries: 1))
@@ -139,5 +175,20 @@ import Testing
             #expect(seen?.remaining == 99)
             #expect(seen?.limit == 100)
         }
+    }
+}
+
+/// A clock whose sleeps return at once and move its time forward by what they asked.
+final class AdvancingClock: MinimoClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset: Double = 0
+
+    var slept: Double { lock.withLock { offset } }
+
+    func now() -> Date { Date().addingTimeInterval(lock.withLock { offset }) }
+
+    func sleep(seconds: Double) async throws {  // ok: virtual time, advanced not slept
+        lock.withLock { offset += max(0, seconds) }
+        await Task.yield()
     }
 }
