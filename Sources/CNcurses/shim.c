@@ -53,19 +53,48 @@ static void minimo_restore_on_signal(int sig) {
     raise(sig);
 }
 
+static volatile sig_atomic_t minimo_exit_signal = 0;
+
+/* SIGHUP, SIGTERM, SIGINT: noted, so the event loop leaves in order (keeping unsaved changes as
+   a draft, restoring the terminal) within one turn. A second one while that happens ends the
+   process at once. */
+static void minimo_note_exit_signal(int sig) {
+    if (minimo_exit_signal != 0) {
+        minimo_restore_on_signal(sig);
+        return;
+    }
+    minimo_exit_signal = sig;
+}
+
+int minimo_exit_signal_received(void) { return minimo_exit_signal; }
+
 void minimo_install_terminal_restore(void) {
     static int installed = 0;
     if (installed) return;
     installed = 1;
     atexit(minimo_restore_at_exit);
-    int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+    int noted[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof noted / sizeof noted[0]; i++) {
         struct sigaction action;
         memset(&action, 0, sizeof action);
-        action.sa_handler = minimo_restore_on_signal;
+        action.sa_handler = minimo_note_exit_signal;
         sigemptyset(&action.sa_mask);
-        sigaction(signals[i], &action, NULL);
+        sigaction(noted[i], &action, NULL);
     }
+    struct sigaction quit;
+    memset(&quit, 0, sizeof quit);
+    quit.sa_handler = minimo_restore_on_signal;
+    sigemptyset(&quit.sa_mask);
+    sigaction(SIGQUIT, &quit, NULL);
+}
+
+#include <poll.h>
+#include <unistd.h>
+
+int minimo_terminal_gone(void) {
+    struct pollfd input = { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 };
+    if (poll(&input, 1, 0) < 0) return 0;
+    return (input.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 void minimo_set_input_timeout(int ms) { wtimeout(stdscr, ms); }

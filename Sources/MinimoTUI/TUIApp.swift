@@ -53,6 +53,9 @@ public final class TUIApp: @unchecked Sendable {
     private var searchTask: Task<Void, Never>?
     private var lookupTask: Task<Void, Never>?
     private var background: [Task<Void, Never>] = []
+    /// The signal that ended the session (SIGHUP when the terminal went away), or 0 when the
+    /// user quit: the process should then end as that signal would have ended it (status 128+N).
+    public private(set) var exitSignal: Int32 = 0
 
     public init(store: ContactStore, profile: String?, host: String?, isDemo: Bool) {
         self.store = store
@@ -80,6 +83,11 @@ public final class TUIApp: @unchecked Sendable {
         state.now = Date()
         screen.present(cursor: AppView.render(state, on: &canvas))
         while !state.shouldQuit {
+            // A hang-up (SSH dropped), a SIGTERM: leave now, keeping unsaved changes as a draft.
+            if minimo_exit_signal_received() != 0 || minimo_terminal_gone() == 1 {
+                exitSignal = minimo_exit_signal_received() != 0 ? minimo_exit_signal_received() : SIGHUP
+                break
+            }
             var actions: [AppAction] = []
             if let key = screen.readKey(timeoutMilliseconds: 100, wake: inbox.wakeDescriptor >= 0 ? inbox.wakeDescriptor : nil) {
                 actions.append(key == .resize ? .resized(screen.size) : .key(key))
@@ -97,7 +105,7 @@ public final class TUIApp: @unchecked Sendable {
                 // The terminal went away (SSH dropped, tmux killed) and no SIGHUP ended us:
                 // leave, keeping any unsaved change as a draft, rather than run on as an orphan.
                 if isatty(STDIN_FILENO) != 1 {
-
+                    exitSignal = SIGHUP
                     break
                 }
             }

@@ -88,6 +88,13 @@ public enum TerminalText {
             keptCount += 1
             lastKeptIsJoiner = false
         }
+        // Marks whose base was escaped (an unassigned or format scalar) would join the character
+        // written before them, beside its own marks, past the cap: on a dotted circle, as Unicode
+        // shows a mark alone, they stay a character of their own (and sanitising stays idempotent;
+        // the fuzzer found this).
+        if let first = kept.first, isMark(first) || first.properties.isEmojiModifier {
+            kept.insert("\u{25CC}", at: kept.startIndex)
+        }
         var output = String(kept)
         output += escapes
         if dropped > 0 { output += "<+\(dropped) marks>" }

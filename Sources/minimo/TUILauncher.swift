@@ -26,5 +26,8 @@ enum TUILauncher {
             thread.stackSize = 8 << 20
             thread.start()
         }
+        // Ended by a hang-up or a SIGTERM: unsaved changes are kept as a draft and the terminal
+        // is restored; exit as the signal would have (128 + N), so a shell or a supervisor sees it.
+        if app.exitSignal != 0 { exit(128 + app.exitSignal) }
     }
 }

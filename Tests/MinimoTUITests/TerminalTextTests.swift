@@ -34,6 +34,26 @@ import Testing
         #expect(clean.unicodeScalars.count < 20)
     }
 
+    /// Found by FuzzSanitiser (Fuzz/crashes/FuzzSanitiser/crash-bfedfb6a...): marks after an
+    /// escaped base joined the marks of the character before them, so a second pass cut them.
+    @Test func marksWhoseBaseIsEscapedStayOnTheirOwnCharacter() {
+        let marks = String(repeating: "\u{0488}", count: 4)
+        let text = "+" + marks + "\u{05C8}" + "\u{0488}\u{0488}\u{0488}"
+        let once = TerminalText.sanitize(text)
+        #expect(once == "+" + marks + "\u{25CC}\u{0488}\u{0488}\u{0488}<U+05C8>")
+        #expect(TerminalText.sanitize(once) == once)
+        let found: [UInt8] = [
+            123, 136, 118, 249, 241, 82, 136, 26, 136, 210, 136, 210, 210, 136, 210, 136, 210, 136, 210, 136,
+            210, 136, 112, 116, 210, 127, 210, 136, 255, 136, 216, 168, 136, 210, 43, 210, 136, 210, 136, 210,
+            136, 210, 136, 210, 136, 210, 136, 210, 136, 210, 136, 112, 116, 118, 123, 136, 118, 210, 64, 136,
+            210, 136, 210, 136, 210, 136, 210, 136, 25, 0, 0, 0, 0, 0, 0, 0, 168, 136, 210, 43,
+            210, 136, 210, 136, 210, 136, 215, 136, 210, 136, 210, 136, 210, 136, 210, 136,
+        ]
+        let fuzzed = TerminalText.sanitize(String(decoding: found, as: UTF8.self))
+        #expect(TerminalText.sanitize(fuzzed) == fuzzed)
+        #expect(fuzzed.allSatisfy { $0.unicodeScalars.filter(TerminalText.isMark).count <= TerminalText.maxMarksPerCharacter })
+    }
+
     @Test func wideCharactersTakeTwoColumns() {
         #expect(TerminalText.displayWidth("abc") == 3)
         #expect(TerminalText.displayWidth("山田") == 4)

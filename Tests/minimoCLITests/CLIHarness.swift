@@ -21,9 +21,11 @@ enum CLI {
     /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in). The wait
     /// happens on a Dispatch thread, never on Swift's cooperative pool: the in-process sandbox
     /// needs those threads to answer the child.
-    static func run(_ arguments: [String], environment: [String: String] = [:], home: URL? = nil) async throws -> CLIRun {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], home: URL? = nil, executable: String = "minimo"
+    ) async throws -> CLIRun {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = binary.deletingLastPathComponent().appendingPathComponent(executable)
         process.arguments = arguments
         let homeDirectory = home ?? FileManager.default.temporaryDirectory.appendingPathComponent("minimo-cli-home-\(UUID())")
         var env = ["PATH": "/usr/bin:/bin", "HOME": homeDirectory.path, "LANG": "C.UTF-8"]

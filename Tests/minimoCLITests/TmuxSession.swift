@@ -7,10 +7,15 @@ final class TmuxSession: @unchecked Sendable {
     let socket = "minimo-e2e-\(UUID().uuidString.prefix(8))"
     let name = "e2e"
 
-    init(arguments: [String], environment: [String: String], columns: Int = 120, rows: Int = 40) throws {
+    convenience init(arguments: [String], environment: [String: String], columns: Int = 120, rows: Int = 40) throws {
         let env = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
         let command = "env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 \(env) \(Self.quote(CLI.binary.path)) "
             + arguments.map(Self.quote).joined(separator: " ") + "; echo MINIMO-EXITED $?; sleep 600"
+        try self.init(command: command, columns: columns, rows: rows)
+    }
+
+    /// A session running `command` (a shell command line) in its one pane.
+    init(command: String, columns: Int = 120, rows: Int = 40) throws {
         try tmux(["new-session", "-d", "-s", name, "-x", String(columns), "-y", String(rows), command])
     }
 

@@ -31,9 +31,14 @@ int minimo_locale_is_utf8(void);
    stdscr with the given attributes and colour pair. The cell is placed exactly there whatever
    the terminal thinks of the previous cell's width. */
 int minimo_put_cell(int y, int x, const wchar_t *text, attr_t attrs, short pair);
-/* Restores the terminal (endwin) if curses is active, then lets the signal do what it would
-   have done: for SIGINT, SIGTERM, SIGHUP (an SSH drop) and SIGQUIT; and at exit(). */
+/* Restores the terminal (endwin) at exit(). SIGHUP (an SSH drop), SIGTERM and SIGINT are
+   noted for the event loop, which leaves in order (minimo_exit_signal_received); a second one
+   restores the terminal and ends the process at once, as SIGQUIT always does. */
 void minimo_install_terminal_restore(void);
+/* The signal that asked the TUI to leave (SIGHUP, SIGTERM, SIGINT), or 0. */
+int minimo_exit_signal_received(void);
+/* 1 when stdin has hung up (the terminal or the SSH connection is gone). */
+int minimo_terminal_gone(void);
 /* stdin's read timeout for wget_wch, in milliseconds (-1 blocks). */
 void minimo_set_input_timeout(int ms);
 int minimo_get_wch(wint_t *code);
