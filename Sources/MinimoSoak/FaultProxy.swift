@@ -42,7 +42,9 @@ final class FaultProxy: @unchecked Sendable {
     init(upstreamPort: Int, seed: UInt64) throws {
         self.upstreamPort = upstreamPort
         self.random = SoakRandom(seed: seed ^ 0x5052_4F58_5950_524F)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec everywhere: a worker started later must not hold the proxy's sockets
+        // (a reset would then not reach the client, and the listener would outlive the run).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SoakError("proxy: socket() failed: errno \(errno)") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -80,7 +82,9 @@ final class FaultProxy: @unchecked Sendable {
 
     private func acceptLoop() {
         while true {
+            // (accept4 is not visible from Swift's Glibc: FD_CLOEXEC right after.)
             let client = accept(listener, nil, nil)
+            if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
             if client < 0 {
                 if errno == EINTR { continue }
                 return
@@ -116,7 +120,7 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     private func serve(_ client: Int32) {
-        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = Self.loopback(port: UInt16(upstreamPort))
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

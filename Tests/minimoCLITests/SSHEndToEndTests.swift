@@ -147,7 +147,7 @@ import Testing
 final class SSHServer: @unchecked Sendable {
     let directory: URL
     let port: Int
-    private let process = Process()
+    private var pid: pid_t = 0
 
     init(directory: URL) throws {
         self.directory = directory
@@ -183,17 +183,14 @@ final class SSHServer: @unchecked Sendable {
             LogLevel VERBOSE
 
             """.write(to: config, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: sshd)
-        process.arguments = ["-D", "-e", "-f", config.path]
+        // A daemon that outlives this call: spawned without any descriptor of the test process
+        // (see TmuxSession.spawn), never with Foundation's Process.
         let log = directory.appendingPathComponent("sshd.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: log.path)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        pid = try TmuxSession.spawn([sshd, "-D", "-e", "-f", config.path], errors: log.path)
         // Listening once a connection is accepted.
         let deadline = Date().addingTimeInterval(15)
         while !Self.accepts(port: port) {
-            guard Date() < deadline, process.isRunning else {
+            guard Date() < deadline, kill(pid, 0) == 0 else {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 throw SSHServerError("sshd did not start: \(text)")
             }
@@ -212,22 +209,19 @@ final class SSHServer: @unchecked Sendable {
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        pid = 0
     }
 
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SSHServerError("\(executable) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
+        let pid = try TmuxSession.spawn([executable] + arguments)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else {
+            throw SSHServerError("\(executable) \(arguments.joined(separator: " ")) failed (wait status \(status))")
         }
     }
 

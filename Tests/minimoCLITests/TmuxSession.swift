@@ -35,21 +35,29 @@ final class TmuxSession: @unchecked Sendable {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("minimo-tmux-\(UUID())")
         defer { try? FileManager.default.removeItem(at: output) }
         let capture = arguments.first == "capture-pane"
+        let pid = try Self.spawn(["/usr/bin/tmux", "-L", socket] + arguments, output: capture ? output.path : "/dev/null")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard capture else { return "" }
+        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Starts `argv` with stdin from /dev/null, stdout to `output` and stderr to `errors`, no
+    /// other descriptor of this process (a long-lived child such as the tmux server or an sshd
+    /// would otherwise keep a parallel test's pipe open, and its reader would never see the
+    /// end), an empty signal mask and every signal at its default action (the test runner
+    /// blocks and ignores most signals, and a child inherits both: the tmux server and what
+    /// runs in its panes would then ignore kill-server's SIGHUP and outlive the test).
+    static func spawn(_ argv: [String], output: String = "/dev/null", errors: String = "/dev/null") throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, capture ? output.path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // The tmux server lives on after this call: it must not keep any other descriptor of
-        // this process open (a parallel test's pipe would then never reach end of file).
-        for descriptor in Self.openDescriptors() where descriptor > 2 {
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        for descriptor in openDescriptors() where descriptor > 2 {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
-        // The test process blocks and ignores most signals on its threads, and a spawned child
-        // inherits both. The tmux server and everything in its panes would then ignore the
-        // SIGHUP of kill-server and live on after the test; so the child starts with an empty
-        // mask and every signal at its default action.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -60,15 +68,11 @@ final class TmuxSession: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = (["/usr/bin/tmux", "-L", socket] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ)
-        guard spawned == 0 else { throw TmuxTimeout() }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        guard capture else { return "" }
-        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        guard posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, environ) == 0 else { throw TmuxTimeout() }
+        return pid
     }
 
     static func openDescriptors() -> [Int32] {
