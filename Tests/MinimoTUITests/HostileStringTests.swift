@@ -263,7 +263,7 @@ struct ScreenCheck {
         }
     }
 
-    @Test(arguments: HostileCorpus.all)
+    @Test(.serialized, arguments: HostileCorpus.all)
     func sanitisedTextIsSafeVisiblyEscapedAndBounded(_ entry: HostileString) {
         let clean = TerminalText.sanitize(entry.text)
         let problems = TerminalSafety.problems(in: clean)
@@ -282,8 +282,11 @@ struct ScreenCheck {
     }
 
     /// Renders the main screen with every server string of a contact holding the entry, the
-    /// raw view of a body holding it, and the save review of a draft holding it.
-    @Test(arguments: HostileCorpus.all)
+    /// raw view of a body holding it, and the save review of a draft holding it. Serialized:
+    /// 256 CPU-bound cases at once take every thread of the concurrency pool for half a minute,
+    /// and the in-process sandboxes of other suites, which need those threads, stop answering
+    /// (CI saw every retry test time out at 40 s).
+    @Test(.serialized, arguments: HostileCorpus.all)
     func renderedScreensKeepEveryCellAndBorderInPlace(_ entry: HostileString) throws {
         let text = entry.text
         var state = state(holding: text, body: entry.contactBody)
