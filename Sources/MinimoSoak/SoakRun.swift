@@ -33,14 +33,19 @@ struct SoakRun: AsyncParsableCommand {
     @Option(help: "Client timeout per request, in seconds (slow answers take twice as long).") var timeout = 0.4
     @Option(help: "Directory for the plan, the cache and the worker log (default: a new temporary one).") var directory: String?
     @Flag(help: "Keep the directory afterwards.") var keep = false
+    @Option(help: "Run this process and its workers at this nice level (0...19), to leave the CPU to other work.")
+    var nice: Int32 = 0
 
     func validate() throws {
         guard operations > 0 else { throw ValidationError("--operations must be at least 1") }
         guard killEvery > 0 else { throw ValidationError("--kill-every must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0") }
+        guard (0...19).contains(nice) else { throw ValidationError("--nice must be between 0 and 19") }
     }
 
     func run() async throws {
+        // Workers inherit it.
+        if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
         let folder = directory.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("minimo-soak-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

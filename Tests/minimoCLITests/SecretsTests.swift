@@ -63,6 +63,9 @@ import Testing
             try tmux.type("customer@example.com")
             try tmux.press("Enter")
             screens.append(try await tmux.waitFor("Contact #42"))
+            // The field definitions have come (their display names show), so their request is
+            // in the log opened below: on a loaded machine it can still be on its way otherwise.
+            screens.append(try await tmux.waitFor("Plan", timeout: 40))
             try tmux.press("r")
             // The raw view shows the masked key (waited for whole: a frame arrives in several writes).
             screens.append(try await tmux.waitFor("Authorization: Bearer mn-se…•••"))
