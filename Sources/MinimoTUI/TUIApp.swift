@@ -84,8 +84,9 @@ public final class TUIApp: @unchecked Sendable {
         screen.present(cursor: AppView.render(state, on: &canvas))
         while !state.shouldQuit {
             // A hang-up (SSH dropped), a SIGTERM: leave now, keeping unsaved changes as a draft.
-            if minimo_exit_signal_received() != 0 || minimo_terminal_gone() == 1 {
-                exitSignal = minimo_exit_signal_received() != 0 ? minimo_exit_signal_received() : SIGHUP
+            let signal = minimo_exit_signal_received()
+            if signal != 0 || minimo_terminal_gone() == 1 {
+                exitSignal = signal != 0 ? signal : SIGHUP
                 break
             }
             var actions: [AppAction] = []
