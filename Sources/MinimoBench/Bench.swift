@@ -32,7 +32,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks of the client, the cache, the renderer and the API cost (run on a release build).",
         subcommands: [
             AllBench.self, LookupBench.self, CacheHitBench.self, SearchBench.self, SyncBench.self, RenderBench.self,
-            APICostBench.self,
+            APICostBench.self, GateBench.self,
         ])
 }
 

@@ -16,10 +16,18 @@ struct LookupBench: AsyncParsableCommand {
     @Option(help: "Write each timing in seconds, one per line, to this file.") var out: String?
     @Flag(help: "Time the HTTP transport alone (no gate, decoding or record), to see where the time goes.")
     var transportOnly = false
+    @Flag(help: "Share the quota through a ledger file (in a temporary directory), as the minimo command does.")
+    var sharedQuota = false
 
     func run() async throws {
         guard let url = URL(string: baseURL) else { throw ValidationError("--base-url: not a URL") }
-        let client = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: apiKey))
+        var configuration = MinimoConfiguration(baseURL: url, apiKey: apiKey)
+        if sharedQuota {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minimo-bench-ledger-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            configuration.gate.ledgerPath = directory.appendingPathComponent(QuotaLedgerFile.fileName(baseURL: url, apiKey: apiKey)).path
+        }
+        let client = try MinimoClient(configuration: configuration)
         let transport = AsyncHTTPClientTransport()
         let request = TransportRequest(
             method: "GET", url: try client.configuration.resolvedAPIBase() + "/contacts/by-email/" + (email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? email),
@@ -44,7 +52,7 @@ struct LookupBench: AsyncParsableCommand {
         if let out {
             try timings.map { String(format: "%.9f", $0 / 1000) }.joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
         }
-        print("minimo client, \(count) sequential lookups by email (keep-alive)")
+        print("minimo client, \(count) sequential lookups by email (keep-alive)\(sharedQuota ? ", quota shared through a ledger file" : "")")
         print(distribution("lookup", timings, microseconds: true))
     }
 }

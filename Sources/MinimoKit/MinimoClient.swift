@@ -29,7 +29,12 @@ public final class MinimoClient: Sendable {
         self.random = random
         self.recorder = recorder
         self.logger = logger
-        self.gate = QuotaGate(configuration: configuration.gate, clock: clock)
+        var gateConfiguration = configuration.gate
+        // A live request's lease must outlast the request.
+        gateConfiguration.leaseSeconds = max(gateConfiguration.leaseSeconds, configuration.timeout + 10)
+        gateConfiguration.maxWait = min(gateConfiguration.maxWait, configuration.retry.maxRateLimitWait)
+        let ledger = try gateConfiguration.ledgerPath.map { try QuotaLedgerFile(path: $0) }
+        self.gate = QuotaGate(configuration: gateConfiguration, clock: clock, ledger: ledger)
     }
 
     /// A fresh key for one logical write; reuse it on every retry of that write.

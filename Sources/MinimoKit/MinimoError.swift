@@ -19,6 +19,9 @@ public struct MinimoError: Error, Sendable, CustomStringConvertible {
         case insecureURL
         /// The server has no contact listing (404/405 on `GET /contacts`).
         case listingNotAvailable
+        /// A file minimo keeps on this machine (the shared quota ledger, the cache) cannot be
+        /// opened or used: the message names the file and the cause.
+        case localFile
     }
 
     public var kind: Kind

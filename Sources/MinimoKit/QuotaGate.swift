@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Who is asking: the person at the keyboard goes first; background work (sync, revalidation)
 /// waits behind them and leaves them a reserve.
 public enum RequestPriority: Sendable, Hashable {
@@ -7,13 +13,19 @@ public enum RequestPriority: Sendable, Hashable {
     case background
 }
 
-/// Keeps the client from spending quota it does not have (DESIGN §4).
+/// Keeps the client from spending quota it does not have (DESIGN §4, §10).
 ///
 /// Before each request the client asks the gate for a permit. The gate knows the last figures the
 /// server sent and how many requests are in flight; it never lets a request go when it knows the
 /// window is spent, and waits until the reset instead. While the quota is unknown (before the
 /// first answer) one request at a time goes out, as a probe. Interactive requests are granted
 /// before background ones, and background requests keep `backgroundReserve` of the limit unspent.
+///
+/// With a `QuotaLedgerFile` those figures and the requests in flight are shared by every process
+/// using the key: each permit is a lease written to the ledger (with the pid and an expiry), each
+/// answer's headers are merged into it, and a 429 holds every process. A waiter blocked by other
+/// processes' requests polls the ledger (5 ms while they are in flight, else 250 ms) since their
+/// answers do not wake this gate. Without a ledger the book lives in memory, for this process only.
 public actor QuotaGate {
     public struct Configuration: Sendable {
         /// When false, permits are granted at once (the figures are still tracked).
@@ -22,11 +34,27 @@ public actor QuotaGate {
         public var backgroundReserve: Double
         /// Extra wait past the announced reset, to absorb a server clock that is slightly behind.
         public var resetMargin: Double
+        /// The shared ledger's path (see `QuotaLedgerFile.fileName`); nil keeps the quota per process.
+        public var ledgerPath: String?
+        /// How long a permit holds in the shared ledger if its process never returns it (killed,
+        /// hung). `MinimoClient` raises it to at least its timeout plus 10 s, so a live request's
+        /// lease never lapses. A dead process's leases are freed at once (its pid is gone).
+        public var leaseSeconds: Double
+        /// A request that would wait longer than this for the window to reset (or for a 429's
+        /// wait) fails at once with `.rateLimited`, nothing sent. `MinimoClient` lowers it to
+        /// its retry policy's `maxRateLimitWait` (the CLI's `--max-wait`).
+        public var maxWait: Double
 
-        public init(enabled: Bool = true, backgroundReserve: Double = 0.2, resetMargin: Double = 0.05) {
+        public init(
+            enabled: Bool = true, backgroundReserve: Double = 0.2, resetMargin: Double = 0.05, ledgerPath: String? = nil,
+            leaseSeconds: Double = 30, maxWait: Double = .infinity
+        ) {
             self.enabled = enabled
             self.backgroundReserve = backgroundReserve
             self.resetMargin = resetMargin
+            self.ledgerPath = ledgerPath
+            self.leaseSeconds = leaseSeconds
+            self.maxWait = maxWait
         }
     }
 
@@ -38,30 +66,50 @@ public actor QuotaGate {
 
     private let configuration: Configuration
     private let clock: MinimoClock
-    private var snapshot: QuotaSnapshot?
-    /// Set by a 429: nothing goes out before this time, whatever the headers said.
-    private var blockedUntil: Date?
-    private var inFlight = 0
+    private let ledger: QuotaLedgerFile?
+    private let pid: Int32 = getpid()
+    /// Tells this gate's leases from another gate's in the same process.
+    private let holder = UInt64.random(in: 1...UInt64.max)
+    /// The book: the truth without a ledger, the last copy read with one.
+    private var book = QuotaBook()
     private var waiters: [Waiter] = []
     private var nextWaiterID: UInt64 = 0
     private var wakeTask: Task<Void, Never>?
     private var wakeAt: Date?
+    /// When waiting requests can next go for a reason of time (the reset, a 429's wait).
+    private var holdUntil: Date?
     private var subscribers: [UUID: AsyncStream<QuotaStatus>.Continuation] = [:]
+    private var lastPublished: QuotaStatus?
+    private var watchTask: Task<Void, Never>?
 
-    public init(configuration: Configuration = .init(), clock: MinimoClock = SystemClock()) {
+    public init(configuration: Configuration = .init(), clock: MinimoClock = SystemClock(), ledger: QuotaLedgerFile? = nil) {
         self.configuration = configuration
         self.clock = clock
+        self.ledger = ledger
     }
 
-    /// The last figures from the server, if any.
-    public var current: QuotaSnapshot? { snapshot }
+    /// Whether the quota is shared with other processes through a ledger file.
+    public nonisolated var isShared: Bool { ledger != nil }
+
+    /// The last figures from the server, if any (with a ledger: from any process using the key).
+    public var current: QuotaSnapshot? {
+        if let ledger { book = ledger.read() }
+        return book.snapshot
+    }
+
+    /// Requests in flight now (with a ledger: in every process using the key).
+    public var inFlight: Int {
+        if let ledger { book = ledger.read() }
+        return book.leases.count
+    }
 
     /// What the status bar shows: the figures, and since when requests are held for the reset.
     public var status: QuotaStatus {
-        QuotaStatus(snapshot: snapshot, waitingUntil: waiters.isEmpty ? nil : wakeAt, queued: waiters.count)
+        QuotaStatus(snapshot: book.snapshot, waitingUntil: waiters.isEmpty ? nil : holdUntil, queued: waiters.count)
     }
 
     /// Every change of the quota figures or of the waiting state, newest first to the consumer.
+    /// With a ledger, other processes' requests move the figures too (read twice a second).
     public nonisolated func statusUpdates() -> AsyncStream<QuotaStatus> {
         let (stream, continuation) = AsyncStream.makeStream(of: QuotaStatus.self, bufferingPolicy: .bufferingNewest(1))
         let id = UUID()
@@ -72,14 +120,52 @@ public actor QuotaGate {
 
     private func subscribe(_ id: UUID, _ continuation: AsyncStream<QuotaStatus>.Continuation) {
         subscribers[id] = continuation
+        if let ledger { book = ledger.read() }
         continuation.yield(status)
+        if ledger != nil, watchTask == nil {
+            let clock = self.clock
+            watchTask = Task { [weak self] in
+                while !Task.isCancelled {
+                    do { try await clock.sleep(seconds: 0.5) } catch { return }
+                    await self?.refreshFromLedger()
+                }
+            }
+        }
     }
 
-    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+    private func unsubscribe(_ id: UUID) {
+        subscribers[id] = nil
+        if subscribers.isEmpty {
+            watchTask?.cancel()
+            watchTask = nil
+        }
+    }
+
+    private func refreshFromLedger() {
+        guard let ledger else { return }
+        book = ledger.read()
+        publish()
+    }
 
     private func publish() {
         let current = status
+        guard current != lastPublished else { return }
+        lastPublished = current
         for continuation in subscribers.values { continuation.yield(current) }
+    }
+
+    /// Runs `body` on the book: in memory, or under the ledger's lock after freeing the leases of
+    /// processes that are gone.
+    private func withBook<T>(_ body: (inout QuotaBook) -> T) -> T {
+        guard let ledger else { return body(&book) }
+        let now = clock.now()
+        let (result, updated) = ledger.update { shared -> (T, QuotaBook) in
+            shared.reclaim(now: now, ownPID: pid, isAlive: QuotaBook.processIsAlive)
+            let result = body(&shared)
+            return (result, shared)
+        }
+        book = updated
+        return result
     }
 
     /// Waits for a permit to send one request. Throws `CancellationError` if the task is cancelled
@@ -88,10 +174,10 @@ public actor QuotaGate {
         try Task.checkCancellation()
         if !configuration.enabled {
             // No predictions, but a 429's wait is a fact the server stated: honour it.
-            if let blockedUntil, blockedUntil > clock.now() {
+            if let ledger { book = ledger.read() }
+            if let blockedUntil = book.blockedUntil, blockedUntil > clock.now() {
                 try await clock.sleep(seconds: blockedUntil.timeIntervalSince(clock.now()))
             }
-            inFlight += 1
             return
         }
         nextWaiterID += 1
@@ -108,8 +194,12 @@ public actor QuotaGate {
 
     /// Returns a permit after the request finished, with the figures its answer carried.
     public func release(observed: QuotaSnapshot?) {
-        inFlight = max(0, inFlight - 1)
-        if let observed { merge(observed) }
+        let now = clock.now()
+        let enabled = configuration.enabled
+        withBook { book in
+            if enabled { book.returnLease(pid: pid, holder: holder) }
+            if let observed { book.merge(observed, now: now) }
+        }
         pump()
         publish()
     }
@@ -120,88 +210,101 @@ public actor QuotaGate {
     /// ("honours retry_after / Retry-After"), and the answer then says what is left.
     public func noteRateLimited(retryAfter seconds: Double) {
         let until = clock.now().addingTimeInterval(max(seconds, 0))
-        blockedUntil = max(blockedUntil ?? until, until)
-        if var current = snapshot {
-            current.remaining = 0
-            current.resetAt = blockedUntil
-            snapshot = current
-        }
+        withBook { $0.block(until: until) }
         pump()
         publish()
-    }
-
-    private func merge(_ observed: QuotaSnapshot) {
-        guard let previous = snapshot, let oldReset = previous.resetAt, let newReset = observed.resetAt,
-            abs(newReset.timeIntervalSince(oldReset)) < 0.5, !previous.isExpired(now: clock.now())
-        else {
-            snapshot = observed
-            return
-        }
-        // Same window: answers can arrive out of order, so the lowest remaining is the truth.
-        var merged = observed
-        merged.remaining = min(previous.remaining, observed.remaining)
-        snapshot = merged
     }
 
     private func cancelWaiter(_ id: UInt64) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
         let waiter = waiters.remove(at: index)
         waiter.continuation.resume(throwing: CancellationError())
+        scheduleWake(now: clock.now())
         publish()
-    }
-
-    /// How many more requests may go out now at `priority`, from what the gate knows.
-    private func allowance(for priority: RequestPriority, now: Date) -> Int {
-        if let blockedUntil, now < blockedUntil { return 0 }
-        guard let snapshot else {
-            return inFlight == 0 ? 1 : 0  // unknown quota: one probe at a time
-        }
-        var remaining = snapshot.remaining
-        if let resetAt = snapshot.resetAt, now >= resetAt.addingTimeInterval(configuration.resetMargin) {
-            remaining = snapshot.limit  // the window is over: a fresh one starts with the full limit
-        } else if snapshot.resetAt == nil, snapshot.remaining <= 0 {
-            remaining = inFlight == 0 ? 1 : 0  // spent, reset unknown: probe one at a time
-        }
-        var available = remaining - inFlight
-        if priority == .background {
-            available -= Int((Double(snapshot.limit) * configuration.backgroundReserve).rounded(.up))
-        }
-        return available
     }
 
     /// Grants permits in order: every interactive waiter (oldest first) before any background one.
     /// The first waiter that cannot go stops the round, so nobody overtakes a waiting interactive
-    /// request, and background work never spends the reserve.
+    /// request, and background work never spends the reserve. With a ledger, one lock covers the
+    /// whole round.
     private func pump() {
         let now = clock.now()
-        let order = waiters.filter { $0.priority == .interactive } + waiters.filter { $0.priority == .background }
-        var granted: Set<UInt64> = []
-        for waiter in order {
-            guard allowance(for: waiter.priority, now: now) > 0 else { break }
-            inFlight += 1
-            granted.insert(waiter.id)
-            waiter.continuation.resume()
+        guard !waiters.isEmpty else {
+            scheduleWake(now: now)
+            return
         }
+        let order = waiters.filter { $0.priority == .interactive } + waiters.filter { $0.priority == .background }
+        let configuration = self.configuration
+        let lease = QuotaBook.Lease(
+            pid: pid, holder: holder, priority: .interactive,
+            expiresAt: ledger == nil ? .greatestFiniteMagnitude : now.timeIntervalSince1970 + configuration.leaseSeconds)
+        let granted: Set<UInt64> = withBook { book in
+            var granted: Set<UInt64> = []
+            for waiter in order {
+                guard book.allowance(for: waiter.priority, now: now, configuration: configuration) > 0 else { break }
+                var mine = lease
+                mine.priority = waiter.priority
+                book.leases.append(mine)
+                granted.insert(waiter.id)
+            }
+            return granted
+        }
+        for waiter in order where granted.contains(waiter.id) { waiter.continuation.resume() }
         if !granted.isEmpty { waiters.removeAll { granted.contains($0.id) } }
+        refuseLongWaits(now: now)
         scheduleWake(now: now)
-        if !granted.isEmpty { publish() }
+        publish()
     }
 
-    /// Wakes the gate at the reset (or the end of a 429 block) when someone is waiting for it.
+    /// Fails the interactive waiters that could go only after more than `maxWait`: a spent window
+    /// (of every process using the key) is a fact, and a command told not to wait that long says
+    /// so at once. Background work (a sync, an import) waits for the reset however long it is:
+    /// that is what it is for. One second of slack absorbs the reset's rounding to whole seconds.
+    private func refuseLongWaits(now: Date) {
+        guard configuration.maxWait.isFinite, !waiters.isEmpty else { return }
+        waiters.removeAll { waiter in
+            guard waiter.priority == .interactive,
+                let until = book.spentUntil(waiter.priority, now: now, configuration: configuration)
+            else { return false }
+            let wait = until.timeIntervalSince(now)
+            guard wait > configuration.maxWait + 1 else { return false }
+            let limit = book.snapshot.map { "\($0.limit)" } ?? "?"
+            waiter.continuation.resume(
+                throwing: MinimoError(
+                    .rateLimited(retryAfter: wait.rounded(.up)), status: nil, code: "quota_spent",
+                    message: "the rate-limit quota of this key is spent (limit \(limit) per window\(isShared ? ", shared by every minimo process using the key" : "")); it resets in \(Int(wait.rounded(.up))) s, longer than the \(Self.seconds(configuration.maxWait)) s this command may wait (--max-wait); nothing was sent"))
+            return true
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// Wakes the gate at the reset (or the end of a 429 block) when someone is waiting for it;
+    /// with a ledger, also soon enough to see other processes' permits come back.
     private func scheduleWake(now: Date) {
         guard !waiters.isEmpty else {
             wakeTask?.cancel()
             wakeTask = nil
             wakeAt = nil
+            holdUntil = nil
             return
         }
         var candidates: [Date] = []
-        if let blockedUntil, blockedUntil > now { candidates.append(blockedUntil) }
-        if let resetAt = snapshot?.resetAt {
+        if let blockedUntil = book.blockedUntil, blockedUntil > now { candidates.append(blockedUntil) }
+        if let resetAt = book.snapshot?.resetAt {
             let at = resetAt.addingTimeInterval(configuration.resetMargin)
             if at > now { candidates.append(at) }
         }
-        guard let target = candidates.max() ?? nil, target > now else {
+        holdUntil = candidates.max()
+        var target = holdUntil
+        if ledger != nil {
+            let othersInFlight = book.leases.contains { $0.pid != pid || $0.holder != holder }
+            let poll = now.addingTimeInterval(othersInFlight ? 0.005 : 0.25)
+            target = min(target ?? poll, poll)
+        }
+        guard let target, target > now else {
             // Nothing time-based to wait for: an answer in flight will pump the gate.
             return
         }
@@ -214,13 +317,13 @@ public actor QuotaGate {
             do { try await clock.sleep(seconds: delay) } catch { return }
             await self?.wake()
         }
-        publish()
     }
 
     private func wake() {
         wakeTask = nil
         wakeAt = nil
-        if let blockedUntil, clock.now() >= blockedUntil { self.blockedUntil = nil }
+        if let ledger { book = ledger.read() }
+        if let blockedUntil = book.blockedUntil, clock.now() >= blockedUntil, ledger == nil { book.blockedUntil = nil }
         pump()
         publish()
     }

@@ -20,6 +20,7 @@ enum ExitStatus: Int32 {
         case .server, .network, .decoding: .network
         case .validation, .invalidPhoneNumber, .badRequest, .conflict: .validation
         case .insecureURL: .usage
+        case .localFile: .failure
         }
     }
 }

@@ -1,0 +1,210 @@
+import Foundation
+import MinimoSandbox
+import Testing
+
+@testable import MinimoKit
+
+/// A fresh ledger file in a private temporary directory.
+private func temporaryLedger() throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minimo-ledger-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent("quota.ledger").path
+}
+
+/// A pid that belonged to a process that has ended (spawned, then reaped).
+private func deadPID() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+}
+
+@Suite struct QuotaBookTests {
+    @Test func theFileLayoutRoundTrips() {
+        var book = QuotaBook()
+        book.snapshot = QuotaSnapshot(
+            limit: 100, remaining: 42, resetAt: Date(timeIntervalSince1970: 1_900_000_000), observedAt: Date(timeIntervalSince1970: 1_899_999_990))
+        book.blockedUntil = Date(timeIntervalSince1970: 1_900_000_001)
+        book.leases = [
+            .init(pid: 4242, holder: 7, priority: .background, expiresAt: 1_900_000_030),
+            .init(pid: 4243, holder: .max, priority: .interactive, expiresAt: 1_900_000_031.5),
+        ]
+        let bytes = book.encoded()
+        let decoded = bytes.withUnsafeBytes { QuotaBook(decoding: $0) }
+        #expect(decoded == book)
+        #expect(bytes.count == QuotaBook.headerSize + 2 * QuotaBook.leaseSize)
+    }
+
+    @Test func anUnreadableFileReadsAsAnEmptyBook() {
+        for bytes: [UInt8] in [[], [1, 2, 3], [UInt8](repeating: 0xFF, count: 200), Array("MNQ1 but not really a ledger at all, nope".utf8)] {
+            let book = bytes.withUnsafeBytes { QuotaBook(decoding: $0) }
+            #expect(book == QuotaBook())
+        }
+        // A lease count past what the bytes hold is refused whole.
+        var book = QuotaBook()
+        book.leases = [.init(pid: 1, holder: 1, priority: .interactive, expiresAt: 1)]
+        let cut = Array(book.encoded().dropLast(8))
+        #expect(cut.withUnsafeBytes { QuotaBook(decoding: $0) } == QuotaBook())
+    }
+
+    @Test func leasesOfDeadProcessesAreReclaimedAndCountedAsSpent() throws {
+        let now = Date()
+        var book = QuotaBook()
+        book.snapshot = QuotaSnapshot(limit: 10, remaining: 5, resetAt: now.addingTimeInterval(30), observedAt: now)
+        let dead = try deadPID()
+        book.leases = [
+            .init(pid: dead, holder: 1, priority: .background, expiresAt: now.timeIntervalSince1970 + 60),
+            .init(pid: getpid(), holder: 2, priority: .interactive, expiresAt: now.timeIntervalSince1970 + 60),
+            .init(pid: getpid(), holder: 3, priority: .interactive, expiresAt: now.timeIntervalSince1970 - 1),  // expired
+        ]
+        book.reclaim(now: now, ownPID: getpid(), isAlive: QuotaBook.processIsAlive)
+        #expect(book.leases.map(\.holder) == [2])
+        // The dead process's request and the expired one may have reached the server.
+        #expect(book.snapshot?.remaining == 3)
+    }
+
+    @Test func aLateAnswerFromAnOlderWindowDoesNotOverwriteTheCurrentOne() {
+        let now = Date()
+        var book = QuotaBook()
+        book.merge(QuotaSnapshot(limit: 10, remaining: 9, resetAt: now.addingTimeInterval(10), observedAt: now), now: now)
+        book.merge(QuotaSnapshot(limit: 10, remaining: 2, resetAt: now.addingTimeInterval(-5), observedAt: now), now: now)
+        #expect(book.snapshot?.remaining == 9)
+        // Same window, out of order: the lowest remaining wins.
+        book.merge(QuotaSnapshot(limit: 10, remaining: 7, resetAt: now.addingTimeInterval(10.2), observedAt: now), now: now)
+        book.merge(QuotaSnapshot(limit: 10, remaining: 8, resetAt: now.addingTimeInterval(10), observedAt: now), now: now)
+        #expect(book.snapshot?.remaining == 7)
+    }
+
+    @Test func theLedgerIsPrivateAndNamedWithoutTheKey() throws {
+        let path = try temporaryLedger()
+        _ = try QuotaLedgerFile(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let key = "mn-live-abcdef-0123456789secret"
+        let name = QuotaLedgerFile.fileName(baseURL: URL(string: "https://api.minimo.it")!, apiKey: key)
+        #expect(name.hasPrefix("quota-api.minimo.it-"))
+        #expect(!name.contains("secret") && !name.contains("abcdef"))
+        #expect(name == QuotaLedgerFile.fileName(baseURL: URL(string: "https://api.minimo.it/public/v1")!, apiKey: key))
+        #expect(name != QuotaLedgerFile.fileName(baseURL: URL(string: "https://api.minimo.it")!, apiKey: key + "x"))
+        #expect(
+            QuotaLedgerFile.fileName(baseURL: URL(string: "http://127.0.0.1:8080")!, apiKey: key).hasPrefix("quota-127.0.0.1-8080-"))
+    }
+}
+
+@Suite struct SharedQuotaGateTests {
+    /// Two gates on one ledger stand for two processes: what one holds, the other sees.
+    private func twoGates(path: String, configuration: QuotaGate.Configuration = .init()) throws -> (QuotaGate, QuotaGate) {
+        (
+            QuotaGate(configuration: configuration, ledger: try QuotaLedgerFile(path: path)),
+            QuotaGate(configuration: configuration, ledger: try QuotaLedgerFile(path: path))
+        )
+    }
+
+    @Test func theProbeWhileTheQuotaIsUnknownIsOneForAllProcesses() async throws {
+        let (first, second) = try twoGates(path: try temporaryLedger())
+        try await first.acquire(.interactive)
+        let waiting = Task { try await second.acquire(.interactive) }
+        // The second cannot go while the first's probe is out (it polls the ledger meanwhile)...
+        while await second.status.queued == 0 { await Task.yield() }
+        try await Task.sleep(nanoseconds: 50_000_000)  // ok: ten of the waiter's polls, to show it stays held
+        #expect(await second.status.queued == 1)
+        #expect(await first.inFlight == 1)
+        // ...and goes once the answer tells the quota.
+        await first.release(observed: QuotaSnapshot(limit: 10, remaining: 9, resetAt: Date().addingTimeInterval(60), observedAt: Date()))
+        try await waiting.value
+        #expect(await second.inFlight == 1)
+        #expect(await second.current?.remaining == 9)
+    }
+
+    @Test func theBackgroundReserveHoldsAcrossProcesses() async throws {
+        let (sync, tui) = try twoGates(path: try temporaryLedger())
+        let now = Date()
+        // Limit 10: the reserve is 2. With 3 left, background work may take 1.
+        await sync.release(observed: QuotaSnapshot(limit: 10, remaining: 3, resetAt: now.addingTimeInterval(60), observedAt: now))
+        try await sync.acquire(.background)
+        let held = Task { try await sync.acquire(.background) }
+        while await sync.status.queued == 0 { await Task.yield() }
+        // The other process's interactive requests get the reserve at once.
+        try await tui.acquire(.interactive)
+        try await tui.acquire(.interactive)
+        #expect(await tui.inFlight == 3)
+        #expect(await sync.status.queued == 1)
+        held.cancel()
+        await #expect(throws: CancellationError.self) { try await held.value }
+    }
+
+    @Test func aKilledProcessLeaksNoReservation() async throws {
+        let path = try temporaryLedger()
+        let ledger = try QuotaLedgerFile(path: path)
+        let dead = try deadPID()
+        let now = Date()
+        ledger.update { book in
+            book.snapshot = QuotaSnapshot(limit: 2, remaining: 2, resetAt: now.addingTimeInterval(60), observedAt: now)
+            book.leases = [.init(pid: dead, holder: 1, priority: .interactive, expiresAt: now.timeIntervalSince1970 + 300)]
+        }
+        let gate = QuotaGate(ledger: try QuotaLedgerFile(path: path))
+        // The dead process's lease is dropped (its request counted as spent): one permit is left.
+        try await gate.acquire(.interactive)
+        let book = ledger.read()
+        #expect(book.leases.count == 1)
+        #expect(book.leases.first?.pid == getpid())
+        #expect(book.snapshot?.remaining == 1)
+    }
+
+    @Test func aStaleLedgerBlocksNobody() async throws {
+        let path = try temporaryLedger()
+        let ledger = try QuotaLedgerFile(path: path)
+        let past = Date().addingTimeInterval(-120)
+        ledger.update { book in
+            // Spent, but the window and the 429's wait ended two minutes ago.
+            book.snapshot = QuotaSnapshot(limit: 5, remaining: 0, resetAt: past, observedAt: past.addingTimeInterval(-60))
+            book.blockedUntil = past
+        }
+        let gate = QuotaGate(ledger: try QuotaLedgerFile(path: path))
+        for _ in 0..<5 { try await gate.acquire(.interactive) }
+        #expect(await gate.inFlight == 5)
+        #expect(ledger.read().blockedUntil == nil)
+    }
+
+    @Test func a429InOneProcessHoldsTheOthers() async throws {
+        let (first, second) = try twoGates(path: try temporaryLedger())
+        let now = Date()
+        await first.release(observed: QuotaSnapshot(limit: 100, remaining: 50, resetAt: now.addingTimeInterval(60), observedAt: now))
+        await first.noteRateLimited(retryAfter: 30)
+        let waiting = Task { try await second.acquire(.interactive) }
+        while await second.status.queued == 0 { await Task.yield() }
+        let status = await second.status
+        #expect(status.waitingUntil != nil)
+        #expect(status.snapshot?.remaining == 0)
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+    }
+
+    @Test func twoClientsOnOneKeyGetNo429OverHTTP() async throws {
+        try await SandboxHarness.with({ $0.rateLimit = RateLimitRule(limit: 6, window: .seconds(2)) }) { sandbox in
+            let path = try temporaryLedger()
+            let clients = try (0..<2).map { _ in try sandbox.client(gate: .init(ledgerPath: path)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    group.addTask { _ = try await clients[index % 2].contact(email: "customer@example.com") }
+                }
+                try await group.waitForAll()
+            }
+            let stats = try await sandbox.stats()
+            #expect(sandbox.count(stats, status: 429) == 0)
+            #expect(stats["receivedWhileExhausted"]?.intValue == 0)
+            #expect(stats["requests"]?["total"]?.intValue == 16)
+            #expect(try QuotaLedgerFile(path: path).read().leases.isEmpty)
+        }
+    }
+
+    @Test func anotherProcessesRequestsMoveTheStatusFigures() async throws {
+        let (tui, other) = try twoGates(path: try temporaryLedger())
+        let updates = tui.statusUpdates()
+        let now = Date()
+        await other.release(observed: QuotaSnapshot(limit: 100, remaining: 61, resetAt: now.addingTimeInterval(60), observedAt: now))
+        for await status in updates where status.snapshot?.remaining == 61 { break }
+        #expect(await tui.status.snapshot?.remaining == 61)
+    }
+}
