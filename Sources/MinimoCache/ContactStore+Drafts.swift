@@ -15,7 +15,7 @@ public struct ContactDraft: Sendable, Hashable {
 extension ContactStore {
     public func keepDraft(contactID: ContactID, email: String?, update: ContactUpdate) async throws {
         let now = clock.now().timeIntervalSince1970
-        try await database.pool.write { db in
+        try await database.write { db in
             if update.isEmpty {
                 try db.execute(sql: "DELETE FROM draft WHERE contactID = ?", arguments: [contactID.rawValue])
             } else {
@@ -32,7 +32,7 @@ extension ContactStore {
 
     /// Every kept draft, oldest first.
     public func drafts() async throws -> [ContactDraft] {
-        try await database.pool.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT contactID, email, body, savedAt FROM draft ORDER BY savedAt").compactMap { row in
                 guard let body = try? JSONValue.parse(row["body"] as Data) else { return nil }
                 return ContactDraft(
@@ -43,7 +43,7 @@ extension ContactStore {
     }
 
     public func discardDraft(contactID: ContactID) async throws {
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM draft WHERE contactID = ?", arguments: [contactID.rawValue])
         }
     }

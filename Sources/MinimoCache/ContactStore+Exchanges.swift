@@ -27,7 +27,7 @@ extension ContactStore {
         guard !fresh.isEmpty else { return }
         let limit = exchangeLimit
         let encoder = JSONEncoder()
-        try? await database.pool.write { db in
+        try? await database.write { db in
             for exchange in fresh {
                 try db.execute(
                     sql: """
@@ -49,7 +49,7 @@ extension ContactStore {
     public func exchanges(for contact: Contact? = nil, limit: Int = 500) async throws -> [RawExchange] {
         await persistExchanges()
         let decoder = JSONDecoder()
-        return try await database.pool.read { db in
+        return try await database.read { db in
             let rows: [Row]
             if let contact {
                 let keys = [contact.email.map { "email:" + Self.emailKey($0) }, "id:" + contact.id.rawValue].compactMap { $0 }

@@ -33,7 +33,7 @@ extension ContactStore {
         progress: @Sendable (SyncProgress) -> Void = { _ in }
     ) async throws -> SyncReport {
         let now = clock.now().timeIntervalSince1970
-        let startPage = try await database.pool.write { db -> Int in
+        let startPage = try await database.write { db -> Int in
             if let row = try Row.fetchOne(db, sql: "SELECT nextPage, pageSize, completedAt FROM sync_state WHERE name = 'contacts'"),
                 row["completedAt"] as Double? == nil, row["pageSize"] as Int == pageSize
             {
@@ -65,7 +65,7 @@ extension ContactStore {
             }
             let fetchedAt = clock.now()
             let currentPage = page
-            let stored = try await database.pool.write { db -> Int in
+            let stored = try await database.write { db -> Int in
                 try Self.store(answer.contacts, fetchedAt: fetchedAt, in: db)
                 try db.execute(
                     sql: """

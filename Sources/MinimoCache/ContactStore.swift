@@ -13,16 +13,23 @@ public final class ContactStore: Sendable {
     let clock: MinimoClock
     let persisted = PersistedExchanges()
     let drains = SerialRunner()
+    /// Marks this store's outbox claims: random per store, so two stores on one file (two
+    /// processes, or two stores in one process) never mistake each other's claims for their own.
+    let claimToken = UUID().uuidString.lowercased()
+    /// How long a claim on an outbox entry holds without renewal (see `OutboxClaim.defaultLease`).
+    public let claimLease: TimeInterval
 
-    /// Opens (creating if needed) the cache database at `databaseURL`.
+    /// Opens (creating if needed) the cache database at `databaseURL`. Throws a `CacheError`
+    /// whose message names the cause.
     public init(
         client: MinimoClient, databaseURL: URL, policy: FreshnessPolicy = .init(), clock: MinimoClock = SystemClock(),
-        exchangeLimit: Int = 500
+        exchangeLimit: Int = 500, claimLease: TimeInterval = OutboxClaim.defaultLease
     ) throws {
         self.client = client
         self.policy = policy
         self.clock = clock
         self.exchangeLimit = max(1, exchangeLimit)
+        self.claimLease = max(1, claimLease)
         self.database = try CacheDatabase.open(at: databaseURL)
     }
 
@@ -86,14 +93,14 @@ public final class ContactStore: Sendable {
         } catch let error as MinimoError where error.kind == .notFound {
             let key = Self.emailKey(email)
             let now = clock.now().timeIntervalSince1970
-            try await database.pool.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO missing_email(emailKey, checkedAt) VALUES (?, ?)", arguments: [key, now])
                 // A contact we held under this email is gone (deleted, or renamed elsewhere),
                 // unless an unsent edit of ours restores it.
                 try db.execute(
                     sql: """
                         UPDATE contact SET deleted = 1 WHERE emailKey = ? AND contactID NOT IN
-                            (SELECT contactID FROM outbox WHERE state IN ('pending', 'sending') AND kind = 'update' AND contactID IS NOT NULL)
+                            (SELECT contactID FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)) AND kind = 'update' AND contactID IS NOT NULL)
                         """, arguments: [key])
             }
             await persistExchanges()
@@ -110,23 +117,27 @@ public final class ContactStore: Sendable {
     }
 
     public func cachedContact(id: ContactID) async throws -> (contact: Contact, fetchedAt: Date)? {
-        try await database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE contactID = ?", arguments: [id.rawValue])
-                .map { try Self.decode($0) }
-        }
+        try await database.read { db in try Self.cachedContact(id: id, in: db) }
+    }
+
+    static func cachedContact(id: ContactID, in db: Database) throws -> (contact: Contact, fetchedAt: Date)? {
+        try Row.fetchOne(db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE contactID = ?", arguments: [id.rawValue])
+            .map { try Self.decode($0) }
     }
 
     private func cached(emailKey: String) async throws -> (Contact, Date)? {
-        try await database.pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
-                arguments: [emailKey]
-            ).map { try Self.decode($0) }
-        }
+        try await database.read { db in try Self.cachedContact(emailKey: emailKey, in: db).map { ($0.contact, $0.fetchedAt) } }
+    }
+
+    static func cachedContact(emailKey: String, in db: Database) throws -> (contact: Contact, fetchedAt: Date)? {
+        try Row.fetchOne(
+            db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
+            arguments: [emailKey]
+        ).map { try Self.decode($0) }
     }
 
     private func missingSince(emailKey: String) async throws -> Date? {
-        try await database.pool.read { db in
+        try await database.read { db in
             try Double.fetchOne(db, sql: "SELECT checkedAt FROM missing_email WHERE emailKey = ?", arguments: [emailKey])
         }.map { Date(timeIntervalSince1970: $0) }
     }
@@ -154,7 +165,7 @@ public final class ContactStore: Sendable {
     /// Writes contacts as the server sent them, in one transaction.
     func store(_ contacts: [Contact], fetchedAt: Date) async throws {
         guard !contacts.isEmpty else { return }
-        try await database.pool.write { db in try Self.store(contacts, fetchedAt: fetchedAt, in: db) }
+        try await database.write { db in try Self.store(contacts, fetchedAt: fetchedAt, in: db) }
     }
 
     /// Writes contacts in `db`. With `overlayUnsent` (the default), the edits still in the outbox
@@ -168,7 +179,7 @@ public final class ContactStore: Sendable {
                 fetchedAt = excluded.fetchedAt, deleted = excluded.deleted
             """)
         let forget = try db.cachedStatement(sql: "DELETE FROM missing_email WHERE emailKey = ?")
-        let unsent = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('pending', 'sending'))")
+        let unsent = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)))")
         let overlay = overlayUnsent && unsent == true
         for fetched in contacts {
             let contact = overlay ? try withUnsentEdits(fetched, in: db) : fetched
@@ -187,7 +198,7 @@ public final class ContactStore: Sendable {
         let entries = try Row.fetchAll(
             db,
             sql: """
-                SELECT kind, body FROM outbox WHERE state IN ('pending', 'sending')
+                SELECT kind, body FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent))
                 AND (contactID = ? OR (kind = 'upsert' AND contactID IS NULL AND lower(email) = ?)) ORDER BY seq
                 """,
             arguments: [contact.id.rawValue, contact.email.map(emailKey)])
@@ -223,7 +234,7 @@ public final class ContactStore: Sendable {
         let query = text.trimmingCharacters(in: .whitespaces).lowercased()
         let limit = max(0, limit)
         let offset = max(0, offset)
-        return try await database.pool.read { db in
+        return try await database.read { db in
             let columns = "c.rowid AS rid, c.contactID, c.json, c.fetchedAt, c.deleted, c.emailKey"
             var arguments: StatementArguments = [
                 "q": query, "upper": query + "\u{10FFFF}", "take": limit + offset, "limit": limit, "offset": offset,
@@ -281,7 +292,7 @@ public final class ContactStore: Sendable {
     public func fieldDefinitions(refresh: Bool = false) async throws -> [CustomFieldDefinition] {
         let now = clock.now()
         if !refresh {
-            let rows = try await database.pool.read { db in
+            let rows = try await database.read { db in
                 try Row.fetchAll(db, sql: "SELECT json, fetchedAt FROM field_definition ORDER BY position")
                     .map { ($0["json"] as Data, $0["fetchedAt"] as Double) }
             }
@@ -291,7 +302,7 @@ public final class ContactStore: Sendable {
         }
         let definitions = try await client.customFields().value
         await persistExchanges()
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM field_definition")
             for (position, definition) in definitions.enumerated() {
                 try db.execute(
@@ -307,7 +318,7 @@ public final class ContactStore: Sendable {
     public func stats() async throws -> CacheStats {
         let now = clock.now().timeIntervalSince1970
         let ttl = policy.ttl
-        var stats = try await database.pool.read { db -> CacheStats in
+        var stats = try await database.read { db -> CacheStats in
             var outbox: [OutboxEntry.State: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
                 if let state = OutboxEntry.State(rawValue: row["state"]) { outbox[state] = row["n"] }
@@ -334,19 +345,19 @@ public final class ContactStore: Sendable {
 
     /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a sound database, else the problems found.
     public func integrityCheck() async throws -> [String] {
-        try await database.pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        try await database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
 
     /// Forgets cached contacts, definitions, exchanges and sync progress. Unsent edits are kept:
     /// clearing a cache must never lose work (drop them explicitly with the outbox commands).
     public func clear() async throws {
-        try await database.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 DELETE FROM contact; DELETE FROM missing_email; DELETE FROM field_definition;
-                DELETE FROM exchange; DELETE FROM sync_state; DELETE FROM outbox WHERE state = 'done';
+                DELETE FROM exchange; DELETE FROM sync_state; DELETE FROM outbox WHERE state = \(OutboxEntry.State.done.sql);
                 """)
         }
-        try await database.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
+        try await database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
         database.tightenPermissions()
     }
 }

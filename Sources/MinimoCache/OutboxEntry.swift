@@ -39,8 +39,100 @@ public struct OutboxEntry: Sendable, Hashable, Identifiable {
     public var serverValues: [String: JSONValue]?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The process holding the entry while `sending` (and, once settled, the one that settled
+    /// it); nil when no process has claimed it since it was last queued.
+    public var claim: OutboxClaim?
+    /// Once `done`: the HTTP status and the body the server answered, so any process can
+    /// report them (a command whose edit another process sent prints this answer).
+    public var answerStatus: Int?
+    public var answerBody: Data?
 
     public var id: Int64 { seq }
+
+    /// Being sent by another process (a `sending` entry whose claim holds another pid): this
+    /// process leaves it alone unless that process has died or its lease has run out.
+    public var claimedByOtherProcess: Bool {
+        state == .sending && claim.map { $0.pid != getpid() } == true
+    }
+
+    /// For a `done` entry, the server's answer as stored when it was sent (by any process).
+    public var answer: SentAnswer? {
+        guard state == .done, let answerStatus else { return nil }
+        let body = answerBody ?? Data()
+        let json = body.isEmpty ? nil : try? JSONValue.parse(body)
+        switch kind {
+        case .update:
+            return SentAnswer(status: answerStatus, body: body, contactID: contactID, contact: json.flatMap { try? Contact(json: $0) })
+        case .upsert:
+            return SentAnswer(status: answerStatus, body: body, contactID: contactID, created: answerStatus == 201)
+        case .delete:
+            return SentAnswer(status: answerStatus, body: body, contactID: contactID)
+        }
+    }
+}
+
+extension OutboxEntry.State {
+    /// What a drain sends: not yet confirmed, and neither refused nor held.
+    public static let unsent: [Self] = [.pending, .sending]
+
+    /// The state as an SQL string literal. The enum is the one place the names are spelled:
+    /// queries interpolate this (or bind `rawValue`) rather than write `'pending'` by hand.
+    var sql: String { "'\(rawValue)'" }
+
+    /// `('pending', 'sending')`: a list for `state IN ...`.
+    static func sqlList(_ states: some Sequence<Self>) -> String {
+        "(" + states.map(\.sql).joined(separator: ", ") + ")"
+    }
+}
+
+/// Which process is sending an outbox entry, and until when it may.
+///
+/// A drain claims an entry (pending → sending) with one conditional UPDATE that records its
+/// pid, a token random to its `ContactStore`, and a lease; other processes skip the entry while
+/// the claimant lives and the lease holds. A claim whose process is gone (`kill(pid, 0)` fails
+/// with `ESRCH`) or whose lease has run out is taken over by a compare-and-swap UPDATE on the old
+/// pid, token and lease, and the entry is sent again under the same idempotency key, so the
+/// server replays its answer if the first attempt reached it.
+public struct OutboxClaim: Sendable, Hashable {
+    public var pid: Int32
+    public var token: String
+    /// When the lease runs out. A settled entry keeps the pid and token but no lease.
+    public var until: Date?
+
+    public init(pid: Int32, token: String, until: Date?) {
+        self.pid = pid
+        self.token = token
+        self.until = until
+    }
+
+    /// 120 s. The pid check is the fast path: a claimant that crashed, or was killed, is seen
+    /// dead at once and its entries are taken over by the next drain, however long the lease.
+    /// The lease only decides for a claimant that looks alive: a process that hangs or is
+    /// stopped (`SIGSTOP`, a suspended laptop), a pid reused by an unrelated process after a
+    /// crash, a claimant in another pid namespace. So it must outlast what a live, healthy
+    /// process can spend on one request of an entry, or a live sender would be overtaken and
+    /// the edit sent twice (harmless to the data, thanks to the idempotency key, but a wasted
+    /// request and a replay): the quota gate may hold a request up to `--max-wait` (60 s by
+    /// default) before it starts, and the request then takes up to `--timeout` (15 s) per
+    /// attempt. A lease is taken right before the first request of an entry and renewed right
+    /// before the next (the write after a conflict check), so 120 s covers the default wait plus
+    /// several attempts. Only a process whose every retry also times out can outlive it, and
+    /// then the cost is one replayed request, not a double write. And a wedged process holds an
+    /// edit back for two minutes at most.
+    public static let defaultLease: TimeInterval = 120
+
+    /// Whether the claiming process still exists: `kill(pid, 0)` succeeds, or fails only for
+    /// lack of permission (someone else's process). Not a proof that it is minimo: a reused pid
+    /// looks alive, which is what the lease is for.
+    public var processIsAlive: Bool { Self.isAlive(pid) }
+
+    public func hasExpired(at now: Date) -> Bool { until.map { now >= $0 } ?? true }
+
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }  // kill(0 or -n, 0) would ask about process groups
+        if kill(pid, 0) == 0 { return true }
+        return errno != ESRCH
+    }
 }
 
 extension OutboxEntry: FetchableRecord {
@@ -62,5 +154,12 @@ extension OutboxEntry: FetchableRecord {
         serverValues = json("serverValues")?.objectValue
         createdAt = Date(timeIntervalSince1970: row["createdAt"])
         updatedAt = Date(timeIntervalSince1970: row["updatedAt"])
+        if row.hasColumn("claimPid"), let pid = row["claimPid"] as Int32?, let token = row["claimToken"] as String? {
+            claim = OutboxClaim(pid: pid, token: token, until: (row["claimUntil"] as Double?).map { Date(timeIntervalSince1970: $0) })
+        } else {
+            claim = nil
+        }
+        answerStatus = row.hasColumn("answerStatus") ? row["answerStatus"] : nil
+        answerBody = row.hasColumn("answerBody") ? row["answerBody"] : nil
     }
 }

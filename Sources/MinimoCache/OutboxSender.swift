@@ -7,16 +7,34 @@ public struct OutboxReport: Sendable, Hashable {
     public var sent = 0
     public var failed = 0
     public var conflicts = 0
-    /// Entries left for later because of a transient failure (network, 5xx, 429).
+    /// Entries left for later because of a transient failure (network, 5xx, 429, the cache).
     public var deferred = 0
-    /// The transient failure that stopped the drain, if any.
+    /// The transient failure that stopped the drain, if any: a sentence naming its cause.
     public var stoppedBy: String?
     /// The drain stopped because the server could not be reached (the UI shows "offline").
     public var stoppedByNetwork = false
+    /// The drain stopped because the cache itself failed (a lock held too long, a full disk...).
+    public var stoppedByCache = false
     /// Requests spent on conflict checks.
     public var conflictChecks = 0
     /// What the server answered to each entry sent, by outbox sequence number.
     public var answers: [Int64: SentAnswer] = [:]
+    /// Entries left to another live minimo process that is sending them, with its claim.
+    public var heldElsewhere: [Int64: OutboxClaim] = [:]
+    /// Entries not tried, to keep the order of one contact's edits: each waits behind an
+    /// earlier edit of the same contact that another process is sending (entry → that entry).
+    public var waitingBehind: [Int64: Int64] = [:]
+    /// Entries taken over from a claimant that had died or whose lease had run out (sent
+    /// again under the same idempotency key).
+    public var takenOver = 0
+    /// Entries this drain sent but whose claim another process had taken over meanwhile (the
+    /// lease ran out): the server's answer is in `answers`; the other process records it.
+    public var lostClaims = 0
+
+    public init() {}
+
+    /// Entries another process is dealing with (held, or queued behind one it holds).
+    public var leftToOtherProcesses: Int { heldElsewhere.count + waitingBehind.count }
 }
 
 /// The server's answer to one sent outbox entry (the CLI prints it; `--json` prints `body`).
@@ -32,9 +50,15 @@ public struct SentAnswer: Sendable, Hashable {
 
 /// Drains the outbox in queue order.
 ///
-/// Each entry is marked `sending` (durably) before its request, and keeps its idempotency key
-/// for every attempt: after a crash the entry is sent again with the same key and the server
-/// replays the first answer instead of applying it twice.
+/// Each entry is claimed before its request (see `OutboxClaim`): marked `sending`, durably,
+/// with this process's pid, the store's token and a lease, in one conditional UPDATE that only
+/// one process can win. Entries another live process holds are skipped, and so are the later
+/// edits of the same contact, so that one contact's edits reach the server in the order they
+/// were made (each edit's base values, for the conflict check, include the edits before it).
+/// An entry whose claimant died, or whose lease ran out, is taken over. Every later change of
+/// the entry is conditioned on still holding the claim. Each entry keeps its idempotency key
+/// for every attempt, by any process: after a crash the entry is sent again with the same key
+/// and the server replays the first answer instead of applying it twice.
 ///
 /// Conflict check: an update that recorded base values first reads the contact from the API
 /// (one GET by email per update — the request cost of the check) and compares the server's
@@ -43,57 +67,115 @@ public struct SentAnswer: Sendable, Hashable {
 ///
 /// A refusal by the server (422, 400, 404, 409, 403, 401) marks the entry `failed` with the error
 /// and the drain goes on; a transient failure (network, 5xx, 429, unreadable answer) stops the
-/// drain, leaving that entry and the rest queued, so order is kept.
+/// drain, leaving that entry and the rest queued, so order is kept. So does a failure of the
+/// cache itself: it is no refusal by the server, and the edit must not be marked as one.
 struct OutboxSender {
     let store: ContactStore
+
+    /// The contacts whose next edits must wait, because another process holds an earlier one.
+    private struct HeldTargets {
+        private var ids: [String: Int64] = [:]
+        private var emails: [String: Int64] = [:]
+
+        mutating func hold(_ entry: OutboxEntry) {
+            if let id = entry.contactID?.rawValue, ids[id] == nil { ids[id] = entry.seq }
+            if let email = entry.email.map(ContactStore.emailKey), emails[email] == nil { emails[email] = entry.seq }
+        }
+
+        func blocker(of entry: OutboxEntry) -> Int64? {
+            entry.contactID.flatMap { ids[$0.rawValue] } ?? entry.email.flatMap { emails[ContactStore.emailKey($0)] }
+        }
+    }
 
     func drain() async -> OutboxReport {
         var report = OutboxReport()
         let entries: [OutboxEntry]
         do {
-            entries = try await store.outbox(states: [.pending, .sending])
+            entries = try await store.outbox(states: Set(OutboxEntry.State.unsent))
         } catch {
-            report.stoppedBy = "cannot read the outbox: \(error)"
+            report.stoppedBy = "cannot read the outbox: \(CacheError.sentence(for: error))"
+            report.stoppedByCache = true
             return report
         }
-        for (index, entry) in entries.enumerated() {
+        var held = HeldTargets()
+        for (index, listed) in entries.enumerated() {
+            if let blocker = held.blocker(of: listed) {
+                report.waitingBehind[listed.seq] = blocker
+                held.hold(listed)
+                continue
+            }
+            let entry: OutboxEntry
             do {
-                try await store.setState(entry.seq, .sending, allowedFrom: [.pending, .sending], countAttempt: true)
+                switch try await store.claimOutboxEntry(listed.seq) {
+                case .claimed(let claimed, let previous):
+                    entry = claimed
+                    if previous != nil { report.takenOver += 1 }
+                case .heldElsewhere(let claim):
+                    report.heldElsewhere[listed.seq] = claim
+                    held.hold(listed)
+                    continue
+                case .settled:
+                    continue
+                }
+            } catch {
+                stop(&report, cache: error, doing: "cannot claim outbox entry \(listed.seq)", left: entries.count - index)
+                break
+            }
+            do {
+                let checksBefore = report.conflictChecks
                 if let conflict = try await checkConflict(entry, report: &report) {
-                    try await store.setState(
-                        entry.seq, .conflict, allowedFrom: [.sending], error: conflict.message, serverValues: conflict.values)
+                    try await store.settleClaim(entry.seq, as: .conflict, error: conflict.message, serverValues: conflict.values)
                     report.conflicts += 1
                     continue
                 }
-                report.answers[entry.seq] = try await send(entry)
-                try await store.setState(entry.seq, .done, allowedFrom: [.sending])
+                // The check may have waited for the quota: renew the lease, and make sure the
+                // entry is still ours, before the write.
+                if report.conflictChecks > checksBefore, try await !store.renewClaim(entry.seq) {
+                    report.lostClaims += 1
+                    continue
+                }
+                let answer = try await send(entry)
+                report.answers[entry.seq] = answer
                 report.sent += 1
-            } catch let error as MinimoError where Self.isTransient(error) {
-                try? await store.setState(entry.seq, .pending, allowedFrom: [.sending], error: error.message, status: error.status)
+                if try await !store.settleClaim(entry.seq, as: .done, answer: answer) { report.lostClaims += 1 }
+            } catch let error as MinimoError where Self.isRefusal(error) {
+                try? await store.settleClaim(entry.seq, as: .failed, error: error.message, status: error.status)
+                report.failed += 1
+            } catch let error as MinimoError {
+                try? await store.settleClaim(entry.seq, as: .pending, error: error.message, status: error.status)
                 report.deferred = entries.count - index
                 report.stoppedBy = error.description
                 report.stoppedByNetwork = error.kind == .network
                 break
-            } catch let error as MinimoError {
-                try? await store.setState(entry.seq, .failed, allowedFrom: [.sending], error: error.message, status: error.status)
-                report.failed += 1
             } catch is CancellationError {
-                try? await store.setState(entry.seq, .pending, allowedFrom: [.sending])
+                try? await store.settleClaim(entry.seq, as: .pending)
                 report.deferred = entries.count - index
                 report.stoppedBy = "cancelled"
                 break
             } catch {
-                try? await store.setState(entry.seq, .failed, allowedFrom: [.sending], error: String(describing: error))
-                report.failed += 1
+                // The cache failed (the entry may even have been sent: then whoever sends it
+                // next gets the server's replay). Release it, and stop.
+                try? await store.settleClaim(entry.seq, as: .pending, error: CacheError.sentence(for: error))
+                stop(&report, cache: error, doing: "outbox entry \(entry.seq)", left: entries.count - index)
+                break
             }
         }
         await store.persistExchanges()
         return report
     }
 
-    static func isTransient(_ error: MinimoError) -> Bool {
+    private func stop(_ report: inout OutboxReport, cache error: any Error, doing action: String, left: Int) {
+        report.deferred = left
+        report.stoppedBy = "\(action): \(CacheError.sentence(for: error))"
+        report.stoppedByCache = true
+    }
+
+    /// The server refused the edit itself: retrying it unchanged would be refused again. Any
+    /// other error (network, 5xx, 429, an unreadable answer, a local file minimo could not use)
+    /// is transient: the edit stays queued, in order.
+    static func isRefusal(_ error: MinimoError) -> Bool {
         switch error.kind {
-        case .network, .server, .rateLimited, .decoding: true
+        case .unauthorized, .forbidden, .notFound, .badRequest, .validation, .invalidPhoneNumber, .conflict: true
         default: false
         }
     }
@@ -134,7 +216,9 @@ struct OutboxSender {
             guard let id = entry.contactID else { throw MinimoError(.badRequest, message: "an update without a contact id") }
             let response = try await client.updateContact(
                 id: id, ContactUpdate(json: entry.body), idempotencyKey: entry.idempotencyKey)
-            if let contact = response.value { try await store.store([contact], fetchedAt: store.clock.now()) }
+            // The server applied it: a failure to refresh the cached copy (which already shows
+            // the edit) must not turn the edit into a failure.
+            if let contact = response.value { try? await store.store([contact], fetchedAt: store.clock.now()) }
             return SentAnswer(status: response.status, body: response.body, contactID: id, contact: response.value)
         case .upsert:
             guard let upsert = ContactUpsert(json: entry.body) else {
@@ -142,7 +226,7 @@ struct OutboxSender {
             }
             let response = try await client.upsertContact(upsert, idempotencyKey: entry.idempotencyKey)
             // The answer carries only the id: make any cached copy stale so it is read again.
-            try await store.database.pool.write { db in
+            try? await store.database.write { db in
                 try db.execute(
                     sql: "UPDATE contact SET fetchedAt = 0 WHERE emailKey = ?", arguments: [ContactStore.emailKey(upsert.email)])
                 try db.execute(sql: "DELETE FROM missing_email WHERE emailKey = ?", arguments: [ContactStore.emailKey(upsert.email)])

@@ -51,31 +51,6 @@ struct APIContext {
         }
     }
 
-    /// Sends the outbox and turns the fate of entry `seq` into output and an exit status.
-    func sendAndReport(_ seq: Int64, json: Bool, human: (SentAnswer) -> String) async throws {
-        let report = await store.sendOutbox()
-        await printQuota()
-        if let answer = report.answers[seq] {
-            if json { Self.writeBody(answer.body) } else { print(human(answer)) }
-            return
-        }
-        let entry = try await store.outbox().first { $0.seq == seq }
-        switch entry?.state {
-        case .conflict?:
-            throw CLIError(
-                .validation,
-                "not sent: \(HumanOutput.safe(entry?.lastError ?? "conflict")). See `minimo outbox list`; `minimo outbox retry \(seq) --force` sends it anyway.")
-        case .failed?:
-            throw CLIError(
-                .validation,
-                "the server refused the edit: \(HumanOutput.safe(entry?.lastError ?? "?")) (kept as outbox entry \(seq); `minimo outbox drop \(seq)` forgets it)")
-        default:
-            throw CLIError(
-                .network,
-                "not sent yet: \(HumanOutput.safe(report.stoppedBy ?? "unknown error")). The edit is kept in the outbox (entry \(seq)) and will be sent by `minimo outbox retry` or the next command.")
-        }
-    }
-
     /// Prints the exact body (for `--json`) or the human form, then the quota to stderr.
     func emit<Value>(_ response: MinimoResponse<Value>, json: Bool, human: (Value) -> String) {
         if json {

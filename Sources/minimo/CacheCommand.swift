@@ -68,6 +68,9 @@ struct OutboxCommand: AsyncParsableCommand {
             for entry in entries {
                 let target = entry.contactID.map { "contact \($0.rawValue)" } ?? entry.email ?? "?"
                 var line = "\(entry.seq)\t\(entry.state.rawValue)\t\(entry.kind.rawValue) \(HumanOutput.safe(target))\t\(HumanOutput.safe(entry.body.jsonText))"
+                if entry.state == .sending, let claim = entry.claim {
+                    line += "\n\t" + Self.describe(claim, now: Date())
+                }
                 if let error = entry.lastError { line += "\n\tlast error: \(HumanOutput.safe(error))" }
                 if let server = entry.serverValues, !server.isEmpty {
                     line += "\n\ton the server now: \(HumanOutput.safe(JSONValue.object(server).jsonText))"
@@ -75,6 +78,23 @@ struct OutboxCommand: AsyncParsableCommand {
                 }
                 print(line)
             }
+        }
+
+        /// Who holds a `sending` entry: the process, whether it is still running, and the lease.
+        static func describe(_ claim: OutboxClaim, now: Date) -> String {
+            let whose = claim.pid == getpid() ? "this process" : "minimo process \(claim.pid)"
+            let lease = claim.until.map { until in
+                until > now
+                    ? "lease ends in \(Int(until.timeIntervalSince(now).rounded(.up))) s"
+                    : "lease ran out \(Int(now.timeIntervalSince(until))) s ago"
+            } ?? "no lease"
+            if !claim.processIsAlive {
+                return "being sent by \(whose), which is no longer running: the next send takes it over (same idempotency key)"
+            }
+            if claim.hasExpired(at: now) {
+                return "being sent by \(whose), running, but its \(lease): the next send takes it over (same idempotency key)"
+            }
+            return "being sent by \(whose), running (\(lease))"
         }
     }
 
@@ -92,7 +112,11 @@ struct OutboxCommand: AsyncParsableCommand {
             }
             let report = await context.store.sendOutbox()
             await context.printQuota()
-            print("sent \(report.sent), refused \(report.failed), held as conflicts \(report.conflicts), still queued \(report.deferred)")
+            var summary = "sent \(report.sent), refused \(report.failed), held as conflicts \(report.conflicts), still queued \(report.deferred)"
+            if report.leftToOtherProcesses > 0 {
+                summary += ", left to other minimo processes \(report.leftToOtherProcesses) (they are sending them)"
+            }
+            print(summary)
             if let stopped = report.stoppedBy {
                 throw CLIError(.network, "stopped: \(HumanOutput.safe(stopped)); the rest stays queued")
             }

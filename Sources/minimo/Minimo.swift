@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MinimoCache
 import MinimoKit
 import MinimoTUI
 
@@ -49,6 +50,9 @@ enum MinimoMain {
             fail(error.message, status: error.status)
         } catch let error as MinimoError {
             fail(TerminalText.sanitize(error.description), status: ExitStatus.forError(error))
+        } catch let error as CacheError {
+            // The local cache (a lock held too long, a damaged file, a full disk): its sentence.
+            fail(TerminalText.sanitize(error.message), status: .failure)
         } catch {
             let code = Minimo.exitCode(for: error)
             if code == .validationFailure {
