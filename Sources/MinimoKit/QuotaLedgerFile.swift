@@ -83,3 +83,32 @@ public final class QuotaLedgerFile: Sendable {
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
 }
+
+/// What a shared ledger holds, for `minimo quota`: the figures, a 429's hold and the requests in
+/// flight, each with its process and whether that process still runs.
+public struct QuotaLedgerReading: Sendable {
+    public struct Reservation: Sendable {
+        public var pid: Int32
+        public var priority: RequestPriority
+        public var expiresAt: Date
+        public var processIsAlive: Bool
+    }
+
+    public var snapshot: QuotaSnapshot?
+    public var blockedUntil: Date?
+    public var reservations: [Reservation]
+}
+
+extension QuotaLedgerFile {
+    /// The ledger as it stands, read under a shared lock (nothing is changed or reclaimed).
+    public func reading() -> QuotaLedgerReading {
+        let book = read()
+        return QuotaLedgerReading(
+            snapshot: book.snapshot, blockedUntil: book.blockedUntil,
+            reservations: book.leases.map { lease in
+                .init(
+                    pid: lease.pid, priority: lease.priority, expiresAt: Date(timeIntervalSince1970: lease.expiresAt),
+                    processIsAlive: QuotaBook.processIsAlive(lease.pid))
+            })
+    }
+}

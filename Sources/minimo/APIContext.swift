@@ -28,14 +28,29 @@ struct APIContext {
             logger = Logger(label: "minimo.client") { label in StreamLogHandler.standardError(label: label) }
             logger.logLevel = .debug
         }
-        client = try MinimoClient(configuration: resolved.configuration, logger: logger)
+        // One quota for every process using this key at this host (DESIGN §10): the ledger file
+        // lives in the cache directory and is named by the host and a hash of the key.
+        var configuration = resolved.configuration
+        let location = CacheLocation.resolve(override: options.cacheDir)
+        do {
+            try location.prepare()
+        } catch {
+            throw CLIError(.failure, "cannot create the cache directory \(location.directory.path): \(error.localizedDescription)")
+        }
+        configuration.gate.ledgerPath = location.quotaLedgerPath(for: configuration)
+        do {
+            client = try MinimoClient(configuration: configuration, logger: logger)
+        } catch let error as MinimoError where error.kind == .localFile {
+            throw CLIError(.failure, error.message)
+        }
         profileName = resolved.profileName
         do {
             store = try ContactStore(
-                client: client, location: CacheLocation.resolve(override: options.cacheDir), profile: resolved.cacheName,
-                policy: FreshnessPolicy(ttl: options.ttl))
+                client: client, location: location, profile: resolved.cacheName, policy: FreshnessPolicy(ttl: options.ttl))
+        } catch let error as CacheError {
+            throw CLIError(.failure, error.message)  // a sentence naming the file and the cause
         } catch {
-            throw CLIError(.failure, "cannot open the cache: \(error)")
+            throw CLIError(.failure, "cannot open the cache in \(location.directory.path): \(CacheError.sentence(for: error, path: nil))")
         }
     }
 
