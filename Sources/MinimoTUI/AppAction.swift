@@ -24,6 +24,13 @@ public enum AppAction: Sendable {
     case outboxDrained(sent: Int, left: Int, offline: Bool)
     /// A draft kept from an earlier session (or an earlier visit) for this contact.
     case draftLoaded(ContactDraft)
+    /// The shared cache as a look (once a second) found it, posted when it changed (and once
+    /// after this process's own work): the unsent count follows every process's outbox, and a
+    /// change to the open contact's row reloads it. `ownWork`: this process's own lookups,
+    /// saves, sync or retries may have made the change.
+    case cacheWatched(CacheWatch, ownWork: Bool)
+    /// The open contact as the cache now holds it, read again after a watch saw its row change.
+    case contactReloaded(Contact, fetchedAt: Date, CacheChange)
 }
 
 /// Work the reducer asks for; the runtime does it (through `ContactStore`) and answers with
@@ -41,4 +48,8 @@ public enum AppEffect: Sendable, Hashable {
     /// Keep unsaved changes of a contact for later (quitting, or opening another contact).
     case keepDraft(ContactID, email: String?, ContactUpdate)
     case loadDraft(ContactID)
+    /// Look at the shared cache (the outbox, and this contact's row): once a second, on the tick.
+    case watchCache(ContactID?)
+    /// Read the open contact again from the cache: another process changed its row.
+    case reloadContact(ContactID, CacheChange)
 }

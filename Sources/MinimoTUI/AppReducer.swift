@@ -5,6 +5,17 @@ import MinimoKit
 extension AppState {
     /// Applies one action and returns the effects it asks for. Pure: no I/O here.
     public mutating func reduce(_ action: AppAction) -> [AppEffect] {
+        var effects = reduceAction(action)
+        // A copy another process changed, held while the user was editing: shown as soon as
+        // the unsaved changes are saved or undone.
+        if let held = heldReload, !isEditingContact, pending == nil {
+            heldReload = nil
+            effects += considerReload(held.contact, fetchedAt: held.fetchedAt, held.change, wasHeld: true)
+        }
+        return effects
+    }
+
+    mutating func reduceAction(_ action: AppAction) -> [AppEffect] {
         switch action {
         case .key(let key):
             return handle(key)
@@ -13,6 +24,8 @@ extension AppState {
             forceRedraw = true
         case .tick(let date):
             now = date
+            // Once a second: has another process changed the outbox or the open contact?
+            return [.watchCache(contact?.id)]
         case .quota(let status):
             // A new observation of the quota headers means the server just answered.
             if let seen = status.snapshot?.observedAt, seen != quota?.snapshot?.observedAt { online = true }
@@ -34,6 +47,9 @@ extension AppState {
             contactFetchedAt = now.addingTimeInterval(-lookup.age)
             pending = nil
             lastError = nil
+            // Loaded here, so as current as the cache: nothing changed elsewhere is pending.
+            externalChange = nil
+            heldReload = nil
             if isNewContact {
                 draft = [:]
                 consentDraft = MarketingConsent()
@@ -61,7 +77,16 @@ extension AppState {
             pending = nil
             unsentEdits = unsent
             if isError { lastError = message } else { flash = message; lastError = nil }
-            if let saved { contact = saved; contactSource = .network; contactFetchedAt = now }
+            if let saved {
+                contact = saved
+                contactSource = .network
+                contactFetchedAt = now
+                // Read from the cache after the send: it holds any change held meanwhile.
+                if let held = heldReload {
+                    externalChange = held.change.byOtherProcess ? .reloaded : nil
+                    heldReload = nil
+                }
+            }
             if let contact { return [.loadExchanges(contact)] }
         case .externalEditFinished(let result):
             switch result {
@@ -87,6 +112,27 @@ extension AppState {
                 // Show the contact as the cache now holds it (the server's answer was stored).
                 if let contact, let email = contact.email { return [.lookup(email: email, refresh: false), .loadExchanges(contact)] }
             }
+        case .cacheWatched(let watch, let ownWork):
+            let previous = cacheWatch?.contact
+            cacheWatch = watch
+            unsentEdits = watch.unsentEdits
+            guard let shown = contact, let mark = watch.contact, mark.id == shown.id, mark.isCached, mark != previous else {
+                return []
+            }
+            // The row changed (or this is the first look since the contact was opened): read it
+            // again and compare it with what the screen shows.
+            var note: String?
+            if !ownWork, let previous, previous.id == mark.id {
+                func grew(_ state: OutboxEntry.State) -> Bool { (mark.outbox[state] ?? 0) > (previous.outbox[state] ?? 0) }
+                if grew(.conflict) {
+                    note = "held as a conflict"
+                } else if grew(.failed) {
+                    note = "refused"
+                }
+            }
+            return [.reloadContact(mark.id, CacheChange(byOtherProcess: !ownWork, outboxNote: note))]
+        case .contactReloaded(let reloaded, let fetchedAt, let change):
+            return considerReload(reloaded, fetchedAt: fetchedAt, change, wasHeld: false)
         case .draftLoaded(let kept):
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
             draft = kept.update.customFields
@@ -96,6 +142,65 @@ extension AppState {
             if consentDraft.email != nil || consentDraft.whatsapp != nil { undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
         }
         return []
+    }
+
+    /// The open contact read again from the cache after its row changed: shown when its values
+    /// differ from the screen's, held while the user edits it or while this screen's own lookup
+    /// or save is on its way (whose answer, when it comes, is at least as new).
+    mutating func considerReload(_ reloaded: Contact, fetchedAt: Date, _ change: CacheChange, wasHeld: Bool) -> [AppEffect] {
+        guard let shown = contact, shown.id == reloaded.id else {
+            if externalChange == .held { externalChange = nil }
+            return []
+        }
+        if pending != nil {
+            heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
+            return []
+        }
+        if reloaded == shown {
+            // The same values: at most another process fetched them again, or one of its edits
+            // of this contact changed state.
+            if externalChange == .held { externalChange = change.byOtherProcess ? .reloaded : nil }
+            if change.byOtherProcess, fetchedAt > (contactFetchedAt ?? .distantPast) {
+                contactFetchedAt = fetchedAt
+                contactSource = .freshCache
+            }
+            if change.byOtherProcess, let note = change.outboxNote {
+                flash = "another process's edit \(note): see minimo outbox list"
+                lastError = nil
+            }
+            return []
+        }
+        if isEditingContact {
+            // Never over the user's unsaved changes: say so, and show it once they are done.
+            heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
+            externalChange = .held
+            flash = (change.byOtherProcess ? "changed by another process" : "a newer copy was cached")
+                + "; your edits are kept until saved or undone"
+            lastError = nil
+            return []
+        }
+        return showReloaded(reloaded, fetchedAt: fetchedAt, change, afterEdit: wasHeld)
+    }
+
+    /// Shows the open contact as another process (or a refresh of this one) left it in the cache.
+    mutating func showReloaded(_ reloaded: Contact, fetchedAt: Date, _ change: CacheChange, afterEdit: Bool) -> [AppEffect] {
+        contact = reloaded
+        contactSource = .freshCache
+        contactFetchedAt = fetchedAt
+        externalChange = change.byOtherProcess ? .reloaded : nil
+        fieldSelection = min(fieldSelection, max(0, fieldRows.count - 1))
+        // The status bar gives a message about 25 columns on an 80-column terminal: the news first.
+        if afterEdit {
+            flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"
+        } else if let note = change.outboxNote, change.byOtherProcess {
+            flash = "another process's edit \(note) (see minimo outbox list): reloaded"
+        } else {
+            flash = change.byOtherProcess ? "updated by another minimo process" : "reloaded: a newer copy was cached"
+        }
+        // An older error gives way to the news; one that just ended this screen's own lookup
+        // (after which a held copy shows) stays.
+        if !afterEdit { lastError = nil }
+        return [.loadExchanges(reloaded)]
     }
 
     // MARK: - Keys

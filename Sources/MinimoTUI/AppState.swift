@@ -40,6 +40,36 @@ public enum DraftChange: Sendable, Hashable {
     case consent(previous: MarketingConsent)
 }
 
+/// Why the open contact is read again from the cache.
+public struct CacheChange: Sendable, Hashable {
+    /// Nothing this process did since the last look could have made the change: another minimo
+    /// process on the same cache did.
+    public var byOtherProcess: Bool
+    /// What became of an edit of this contact that another process queued ("refused", "held as
+    /// a conflict"), when that is part of the change.
+    public var outboxNote: String?
+
+    public init(byOtherProcess: Bool, outboxNote: String? = nil) {
+        self.byOtherProcess = byOtherProcess
+        self.outboxNote = outboxNote
+    }
+}
+
+/// The open contact was changed in the cache by someone other than this screen.
+public enum ExternalChange: Sendable, Hashable {
+    /// The newer copy is shown.
+    case reloaded
+    /// The newer copy waits in `heldReload`: the user has unsaved changes, which it never replaces.
+    case held
+}
+
+/// A newer copy of the open contact, held back while the user edits.
+public struct HeldReload: Sendable, Hashable {
+    public var contact: Contact
+    public var fetchedAt: Date
+    public var change: CacheChange
+}
+
 /// Everything the screen shows, as plain values. Views draw from it; the reducer changes it;
 /// nothing here talks to the network or the database (effects do, through `ContactStore`).
 public struct AppState: Sendable {
@@ -89,7 +119,14 @@ public struct AppState: Sendable {
 
     public var flash: String?
     public var lastError: String?
+    /// Unsent edits of every minimo process on this cache (the watch counts the outbox).
     public var unsentEdits = 0
+    /// The shared cache as the last watch saw it.
+    public var cacheWatch: CacheWatch?
+    /// Another process changed the open contact since this screen loaded it.
+    public var externalChange: ExternalChange?
+    /// Its newer copy, while unsaved changes keep it from being shown.
+    public var heldReload: HeldReload?
     public var shouldQuit = false
     /// Set by Ctrl-L: the next frame repaints everything.
     public var forceRedraw = false
@@ -108,6 +145,16 @@ public struct AppState: Sendable {
     }
 
     public var hasUnsavedChanges: Bool { unsavedCount > 0 }
+
+    /// The user is changing the open contact: unsaved changes, a field being typed, the save
+    /// review or a delete question open. A copy changed elsewhere is then held, not shown.
+    public var isEditingContact: Bool {
+        if hasUnsavedChanges || editing != nil { return true }
+        switch overlay {
+        case .saveReview?, .confirmDelete?: return true
+        default: return false
+        }
+    }
 
     /// The definition of a custom-field key (keys match ignoring case).
     public func definition(for key: String) -> CustomFieldDefinition? {

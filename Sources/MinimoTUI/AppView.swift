@@ -136,6 +136,11 @@ enum PaneViews {
             case .staleCache: trailing = "STALE · \(age) old · revalidating"
             }
         }
+        switch state.externalChange {
+        case .reloaded?: trailing = "updated by another process · " + trailing
+        case .held?: trailing = "changed elsewhere · your edits kept"
+        case nil: break
+        }
         let inner = AppView.box("Contact #\(contact.id.rawValue)", trailing: trailing, focused: focused, lines: lines)
             .draw(in: rect, on: &canvas)
         var rows: [(String, String, CellStyle)] = [

@@ -43,9 +43,83 @@ final class ActionInbox: @unchecked Sendable {
     }
 }
 
+/// This process's own work that may write contacts or send outbox entries (lookups with their
+/// revalidation, saves, a sync, the retry of its own queued edits): a change the cache watch
+/// sees while such work runs may be this process's, and is not blamed on another one.
+///
+/// A lookup or a save posts what it stored to the screen before it ends, so once it is over the
+/// screen already shows its result and a differing copy in the cache is someone else's. A sync
+/// or a retry stores without showing: a change seen in the look after it ended may be its own
+/// too (`generation` moves only for those).
+final class OwnWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+    private var generation = 0
+    /// Moves whenever any own work ends: the next look posts what it sees even when unchanged,
+    /// so a count that work posted from its own (older) read is set right.
+    private var finished = 0
+    /// Outbox entries this session queued.
+    private var queued: Set<Int64> = []
+
+    func begin(showsResult: Bool) { lock.withLock { running += 1; if !showsResult { generation += 1 } } }
+    func end(showsResult: Bool) {
+        lock.withLock {
+            running -= 1
+            finished += 1
+            if !showsResult { generation += 1 }
+        }
+    }
+
+    var mark: Mark { lock.withLock { Mark(running: running, generation: generation, finished: finished) } }
+
+    struct Mark {
+        var running: Int
+        var generation: Int
+        var finished: Int
+    }
+
+    func remember(_ seq: Int64) { _ = lock.withLock { queued.insert(seq) } }
+    func queuedAny(of seqs: [Int64]) -> Bool { lock.withLock { seqs.contains { queued.contains($0) } } }
+}
+
+/// The once-a-second look at the shared cache: one read at a time, and an action only when
+/// what it saw changed (or when this process's own work may have moved what the screen shows,
+/// so that figures posted by that work are checked against the cache once it is done).
+final class CacheWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: CacheWatch?
+    private var reading = false
+    private var seenGeneration = 0
+    private var seenFinished = 0
+
+    /// False while the previous look is still reading (a busy database): that one answers.
+    func beginLook() -> Bool {
+        lock.withLock {
+            if reading { return false }
+            reading = true
+            return true
+        }
+    }
+
+    func finishLook(_ watch: CacheWatch?, before: OwnWork.Mark, after: OwnWork.Mark) -> AppAction? {
+        lock.withLock {
+            reading = false
+            guard let watch else { return nil }
+            let ownWork = before.running > 0 || after.running > 0 || after.generation != seenGeneration
+            let ownWorkEnded = after.finished != seenFinished
+            seenGeneration = after.generation
+            seenFinished = after.finished
+            guard watch != last || ownWork || ownWorkEnded else { return nil }
+            last = watch
+            return .cacheWatched(watch, ownWork: ownWork)
+        }
+    }
+}
+
 /// The TUI: one event loop that owns the terminal and wakes on keys, on results of async work,
-/// and once a second (the quota countdown moves with no key pressed). Network and database
-/// work run as Swift tasks through `ContactStore` and come back as actions.
+/// and once a second (the quota countdown moves with no key pressed, and the shared cache is
+/// looked at for other processes' changes). Network and database work run as Swift tasks
+/// through `ContactStore` and come back as actions.
 public final class TUIApp: @unchecked Sendable {
     private let store: ContactStore
     private var state: AppState
@@ -53,6 +127,8 @@ public final class TUIApp: @unchecked Sendable {
     private var searchTask: Task<Void, Never>?
     private var lookupTask: Task<Void, Never>?
     private var background: [Task<Void, Never>] = []
+    private let ownWork = OwnWork()
+    private let watcher = CacheWatcher()
     /// The signal that ended the session (SIGHUP when the terminal went away), or 0 when the
     /// user quit: the process should then end as that signal would have ended it (status 128+N).
     public private(set) var exitSignal: Int32 = 0
@@ -154,9 +230,10 @@ public final class TUIApp: @unchecked Sendable {
             await first?.value
             await Self.loadDefinitions(store: store, inbox: inbox)
         })
+        let ownWork = self.ownWork
         background.append(Task {
             await first?.value
-            await Self.retryOutbox(store: store, inbox: inbox)
+            await Self.retryOutbox(store: store, inbox: inbox, ownWork: ownWork)
         })
         background.append(Task {
             await first?.value
@@ -178,24 +255,25 @@ public final class TUIApp: @unchecked Sendable {
 
     /// Edits saved earlier (this session or a past one) and not yet sent go out as soon as the
     /// server answers: checked every 2 s while the outbox holds sendable entries, backing off
-    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite read.
-    static func retryOutbox(store: ContactStore, inbox: ActionInbox) async {
+    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite read. (The
+    /// unsent count itself comes from the cache watch, which counts every process's entries.)
+    static func retryOutbox(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork) async {
         var pause: UInt64 = 2
-        var lastLeft = -1
         while !Task.isCancelled {
             let entries = (try? await store.outbox()) ?? []
-            let all = entries.count
-            let waiting = entries.filter { $0.state == .pending || $0.state == .sending }.count
-            if waiting > 0 {
+            let waiting = entries.filter { $0.state == .pending || $0.state == .sending }
+            if !waiting.isEmpty {
+                // Sending this session's own edits is this process's work; another process's
+                // entries sent from here are still that process's edits.
+                let own = ownWork.queuedAny(of: waiting.map(\.seq))
+                if own { ownWork.begin(showsResult: false) }
                 let report = await store.sendOutbox()
-                let left = (try? await store.outbox().count) ?? all
+                let left = (try? await store.outbox().count) ?? entries.count
                 inbox.post(.outboxDrained(sent: report.sent, left: left, offline: report.stoppedByNetwork))
                 if report.stoppedBy == nil { inbox.post(.connectivity(online: true)) }
+                if own { ownWork.end(showsResult: false) }
                 pause = report.stoppedBy == nil ? 2 : min(10, pause * 2)
-                lastLeft = left
             } else {
-                if all != lastLeft { inbox.post(.unsentCount(all)) }
-                lastLeft = all
                 pause = 2
             }
             try? await Task.sleep(nanoseconds: pause * 1_000_000_000)
@@ -205,6 +283,7 @@ public final class TUIApp: @unchecked Sendable {
     private func perform(_ effect: AppEffect, screen: TerminalScreen?) {
         let store = self.store
         let inbox = self.inbox
+        let ownWork = self.ownWork
         switch effect {
         case .search(let query):
             searchTask?.cancel()
@@ -215,7 +294,9 @@ public final class TUIApp: @unchecked Sendable {
         case .lookup(let email, let refresh):
             lookupTask?.cancel()  // a new lookup cancels the old one's request
             let query = state.search.text
+            ownWork.begin(showsResult: true)
             lookupTask = Task {
+                defer { ownWork.end(showsResult: true) }
                 do {
                     let lookup = try await store.contact(email: email, refresh: refresh)
                     inbox.post(.contactLoaded(lookup))
@@ -241,9 +322,12 @@ public final class TUIApp: @unchecked Sendable {
                 if let log = try? await store.exchanges(limit: 500) { inbox.post(.logLoaded(log)) }
             }
         case .save(let id, let update):
+            ownWork.begin(showsResult: true)
             Task {
+                defer { ownWork.end(showsResult: true) }
                 do {
                     let entry = try await store.queueUpdate(contactID: id, update)
+                    ownWork.remember(entry.seq)
                     try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
                     let report = await store.sendOutbox()
                     let saved = try? await store.cachedContact(id: id)?.contact
@@ -269,6 +353,19 @@ public final class TUIApp: @unchecked Sendable {
                     inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))
                 }
             }
+        case .watchCache(let id):
+            let watcher = self.watcher
+            guard watcher.beginLook() else { return }
+            Task {
+                let before = ownWork.mark
+                let watch = try? await store.watch(contactID: id)
+                if let action = watcher.finishLook(watch, before: before, after: ownWork.mark) { inbox.post(action) }
+            }
+        case .reloadContact(let id, let change):
+            Task {
+                guard let cached = try? await store.cachedContact(id: id) else { return }
+                inbox.post(.contactReloaded(cached.contact, fetchedAt: cached.fetchedAt, change))
+            }
         case .copy(let text):
             // OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
             let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
@@ -285,7 +382,9 @@ public final class TUIApp: @unchecked Sendable {
             }
         case .sync:
             let query = state.search.text
+            ownWork.begin(showsResult: false)
             background.append(Task {
+                defer { ownWork.end(showsResult: false) }
                 do {
                     let report = try await store.sync()
                     let text = report.listingAvailable
