@@ -173,6 +173,11 @@ struct CacheDatabase: Sendable {
                 ALTER TABLE outbox ADD COLUMN answerBody BLOB;
                 """)
         }
+        migrator.registerMigration("v4-outbox-by-contact") { db in
+            // The TUI's once-a-second look at the open contact's unsent entries, and the
+            // per-contact order of the sender, read this index instead of every queued entry.
+            try db.execute(sql: "CREATE INDEX outbox_contact ON outbox(contactID, state)")
+        }
         return migrator
     }
 }

@@ -66,7 +66,7 @@ extension ContactStore {
     public func watch(contactID: ContactID?) async throws -> CacheWatch {
         let states = Self.unconfirmedStates
         let placeholders = states.map { _ in "?" }.joined(separator: ",")
-        return try await database.pool.read { db in
+        return try await database.read { db in
             // Cached statements: polled once a second, each is compiled once per connection.
             var watch = CacheWatch()
             let counts = try db.cachedStatement(
