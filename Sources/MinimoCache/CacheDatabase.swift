@@ -178,6 +178,21 @@ struct CacheDatabase: Sendable {
             // per-contact order of the sender, read this index instead of every queued entry.
             try db.execute(sql: "CREATE INDEX outbox_contact ON outbox(contactID, state)")
         }
+        migrator.registerMigration("v5-outbox-priority-batch") { db in
+            // Bulk work (`minimo import`): each entry is sent at its own priority (an import's at
+            // background, so the quota gate keeps the reserve for the person at the keyboard);
+            // who queued it (a drain leaves a live process's background entries to it); and the
+            // batch it belongs to (a drain can be limited to one batch, and its report read back).
+            // Older entries were all interactive edits: the default says so.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN priority TEXT NOT NULL DEFAULT 'interactive';
+                ALTER TABLE outbox ADD COLUMN queuedByPid INTEGER;
+                ALTER TABLE outbox ADD COLUMN queuedByToken TEXT;
+                ALTER TABLE outbox ADD COLUMN batch TEXT;
+                CREATE INDEX outbox_batch ON outbox(batch, state) WHERE batch IS NOT NULL;
+                CREATE INDEX outbox_email ON outbox(lower(email));
+                """)
+        }
         return migrator
     }
 }

@@ -21,47 +21,63 @@ extension ContactStore {
     /// attempt. The row is read and updated in one IMMEDIATE transaction, and each UPDATE is
     /// conditioned on what was read, so two processes can never both claim one entry.
     func claimOutboxEntry(_ seq: Int64) async throws -> ClaimAttempt {
+        try await claimOutboxEntries([seq])[seq] ?? .settled
+    }
+
+    /// Claims several entries in one transaction (one commit: bulk work claims a wave at once),
+    /// each as `claimOutboxEntry` does.
+    func claimOutboxEntries(_ seqs: [Int64]) async throws -> [Int64: ClaimAttempt] {
         let now = clock.now()
         let until = now.addingTimeInterval(claimLease).timeIntervalSince1970
         let pid = getpid()
         let token = claimToken
-        return try await database.write { db -> ClaimAttempt in
-            guard let entry = try Self.entry(seq, in: db) else { return .settled }
-            let set = """
-                UPDATE outbox SET state = \(OutboxEntry.State.sending.sql), claimPid = :pid, claimToken = :token, claimUntil = :until,
-                    attempts = attempts + 1, updatedAt = :now
-                """
-            var arguments: StatementArguments = [
-                "seq": seq, "pid": pid, "token": token, "until": until, "now": now.timeIntervalSince1970,
-            ]
-            var previous: OutboxClaim?
-            switch entry.state {
-            case .pending:
-                try db.execute(sql: set + " WHERE seq = :seq AND state = \(OutboxEntry.State.pending.sql)", arguments: arguments)
-            case .sending:
-                if let claim = entry.claim, claim.token != token, claim.processIsAlive, !claim.hasExpired(at: now) {
-                    return .heldElsewhere(claim)
-                }
-                previous = entry.claim
-                arguments += [
-                    "oldPid": entry.claim?.pid, "oldToken": entry.claim?.token,
-                    "oldUntil": entry.claim?.until?.timeIntervalSince1970,
-                ]
-                try db.execute(
-                    sql: set + """
-                         WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql)
-                            AND claimPid IS :oldPid AND claimToken IS :oldToken AND claimUntil IS :oldUntil
-                        """,
-                    arguments: arguments)
-            case .done, .failed, .conflict:
-                return .settled
+        return try await database.write { db in
+            var attempts: [Int64: ClaimAttempt] = [:]
+            for seq in seqs {
+                attempts[seq] = try Self.claim(seq, pid: pid, token: token, until: until, now: now, in: db)
             }
-            guard db.changesCount == 1, let claimed = try Self.entry(seq, in: db) else {
-                // Unreachable inside this transaction; if it ever happens, someone else won.
-                return try Self.entry(seq, in: db)?.claim.map(ClaimAttempt.heldElsewhere) ?? .settled
-            }
-            return .claimed(claimed, tookOverFrom: previous)
+            return attempts
         }
+    }
+
+    private static func claim(_ seq: Int64, pid: Int32, token: String, until: Double, now: Date, in db: Database) throws
+        -> ClaimAttempt
+    {
+        guard let entry = try Self.entry(seq, in: db) else { return .settled }
+        let set = """
+            UPDATE outbox SET state = \(OutboxEntry.State.sending.sql), claimPid = :pid, claimToken = :token, claimUntil = :until,
+                attempts = attempts + 1, updatedAt = :now
+            """
+        var arguments: StatementArguments = [
+            "seq": seq, "pid": pid, "token": token, "until": until, "now": now.timeIntervalSince1970,
+        ]
+        var previous: OutboxClaim?
+        switch entry.state {
+        case .pending:
+            try db.execute(sql: set + " WHERE seq = :seq AND state = \(OutboxEntry.State.pending.sql)", arguments: arguments)
+        case .sending:
+            if let claim = entry.claim, claim.token != token, claim.processIsAlive, !claim.hasExpired(at: now) {
+                return .heldElsewhere(claim)
+            }
+            previous = entry.claim
+            arguments += [
+                "oldPid": entry.claim?.pid, "oldToken": entry.claim?.token,
+                "oldUntil": entry.claim?.until?.timeIntervalSince1970,
+            ]
+            try db.execute(
+                sql: set + """
+                     WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql)
+                        AND claimPid IS :oldPid AND claimToken IS :oldToken AND claimUntil IS :oldUntil
+                    """,
+                arguments: arguments)
+        case .done, .failed, .conflict:
+            return .settled
+        }
+        guard db.changesCount == 1, let claimed = try Self.entry(seq, in: db) else {
+            // Unreachable inside this transaction; if it ever happens, someone else won.
+            return try Self.entry(seq, in: db)?.claim.map(ClaimAttempt.heldElsewhere) ?? .settled
+        }
+        return .claimed(claimed, tookOverFrom: previous)
     }
 
     /// Extends this store's lease on `seq` before another request for it. False when the claim
@@ -91,26 +107,70 @@ extension ContactStore {
         _ seq: Int64, as state: OutboxEntry.State, error: String? = nil, status: Int? = nil,
         serverValues: [String: JSONValue]? = nil, answer: SentAnswer? = nil
     ) async throws -> Bool {
-        precondition(state != .sending, "settling a claim leaves `sending`")
+        let settlement = ClaimSettlement(seq: seq, state: state, error: error, status: status, serverValues: serverValues, answer: answer)
         let now = clock.now().timeIntervalSince1970
         let token = claimToken
-        let release = state == .pending ? "claimPid = NULL, claimToken = NULL," : ""
+        return try await database.write { db in try Self.settle(settlement, token: token, now: now, in: db) }
+    }
+}
+
+/// How one claimed entry leaves `sending`, for `settleClaims`.
+struct ClaimSettlement: Sendable {
+    var seq: Int64
+    var state: OutboxEntry.State
+    var error: String? = nil
+    var status: Int? = nil
+    var serverValues: [String: JSONValue]? = nil
+    var answer: SentAnswer? = nil
+    /// Applied to the cache in the same transaction, before the entry is settled.
+    var effect: CacheEffect? = nil
+}
+
+extension ContactStore {
+    /// Settles a wave of entries this store holds in one transaction (one commit), each as
+    /// `settleClaim` does, after applying their cache effects (a failure of which never turns
+    /// an applied edit into a failure). Returns the entries settled; the others had been taken
+    /// over (or retried or dropped) meanwhile.
+    func settleClaims(_ settlements: [ClaimSettlement]) async throws -> Set<Int64> {
+        let now = clock.now()
+        let token = claimToken
         return try await database.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET state = :state, lastError = :error, lastStatus = :status, serverValues = :serverValues,
-                        answerStatus = :answerStatus, answerBody = :answerBody, contactID = COALESCE(contactID, :contactID),
-                        \(release) claimUntil = NULL, updatedAt = :now
-                    WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql) AND claimToken = :token
-                    """,
-                arguments: [
-                    "state": state.rawValue, "error": error, "status": status ?? answer?.status,
-                    "serverValues": serverValues.map { JSONValue.object($0).serialized() },
-                    "answerStatus": answer?.status, "answerBody": answer?.body, "contactID": answer?.contactID?.rawValue,
-                    "now": now, "seq": seq, "token": token,
-                ])
-            return db.changesCount == 1
+            var settled: Set<Int64> = []
+            for settlement in settlements {
+                switch settlement.effect {
+                case .store(let contact)?:
+                    try? Self.store([contact], fetchedAt: now, in: db)
+                case .staleEmail(let email)?:
+                    let key = Self.emailKey(email)
+                    try? db.execute(sql: "UPDATE contact SET fetchedAt = 0 WHERE emailKey = ?", arguments: [key])
+                    try? db.execute(sql: "DELETE FROM missing_email WHERE emailKey = ?", arguments: [key])
+                case nil:
+                    break
+                }
+                if try Self.settle(settlement, token: token, now: now.timeIntervalSince1970, in: db) { settled.insert(settlement.seq) }
+            }
+            return settled
         }
+    }
+
+    static func settle(_ settlement: ClaimSettlement, token: String, now: Double, in db: Database) throws -> Bool {
+        precondition(settlement.state != .sending, "settling a claim leaves `sending`")
+        let release = settlement.state == .pending ? "claimPid = NULL, claimToken = NULL," : ""
+        let answer = settlement.answer
+        try db.execute(
+            sql: """
+                UPDATE outbox SET state = :state, lastError = :error, lastStatus = :status, serverValues = :serverValues,
+                    answerStatus = :answerStatus, answerBody = :answerBody, contactID = COALESCE(contactID, :contactID),
+                    \(release) claimUntil = NULL, updatedAt = :now
+                WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql) AND claimToken = :token
+                """,
+            arguments: [
+                "state": settlement.state.rawValue, "error": settlement.error, "status": settlement.status ?? answer?.status,
+                "serverValues": settlement.serverValues.map { JSONValue.object($0).serialized() },
+                "answerStatus": answer?.status, "answerBody": answer?.body, "contactID": answer?.contactID?.rawValue,
+                "now": now, "seq": settlement.seq, "token": token,
+            ])
+        return db.changesCount == 1
     }
 }
 

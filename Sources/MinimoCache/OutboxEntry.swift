@@ -46,6 +46,16 @@ public struct OutboxEntry: Sendable, Hashable, Identifiable {
     /// report them (a command whose edit another process sent prints this answer).
     public var answerStatus: Int?
     public var answerBody: Data?
+    /// The priority its requests go at: `.interactive` for an edit made by hand (the default),
+    /// `.background` for bulk work such as `minimo import`, which leaves the quota gate's
+    /// reserve to the person at the keyboard.
+    public var priority: RequestPriority
+    /// The process (pid and store token) that queued it; nil for entries queued before minimo
+    /// recorded it. A drain leaves the background entries of another live process to it.
+    public var queuedBy: OutboxQueuer?
+    /// The batch it belongs to (`import:<file hash>`), if any: a drain can be limited to one
+    /// batch, and the batch's answers read back for its report.
+    public var batch: String?
 
     public var id: Int64 { seq }
 
@@ -161,5 +171,56 @@ extension OutboxEntry: FetchableRecord {
         }
         answerStatus = row.hasColumn("answerStatus") ? row["answerStatus"] : nil
         answerBody = row.hasColumn("answerBody") ? row["answerBody"] : nil
+        priority = row.hasColumn("priority") ? RequestPriority(outboxName: row["priority"]) : .interactive
+        if row.hasColumn("queuedByPid"), let pid = row["queuedByPid"] as Int32? {
+            queuedBy = OutboxQueuer(pid: pid, token: row["queuedByToken"])
+        } else {
+            queuedBy = nil
+        }
+        batch = row.hasColumn("batch") ? row["batch"] : nil
+    }
+}
+
+/// Who queued an outbox entry.
+public struct OutboxQueuer: Sendable, Hashable {
+    public var pid: Int32
+    /// The queueing store's claim token (random per `ContactStore`).
+    public var token: String?
+
+    public init(pid: Int32, token: String?) {
+        self.pid = pid
+        self.token = token
+    }
+}
+
+extension RequestPriority {
+    /// The name stored in the outbox's `priority` column.
+    var outboxName: String {
+        switch self {
+        case .interactive: "interactive"
+        case .background: "background"
+        }
+    }
+
+    /// Reads the stored name; anything else (nothing older exists) is interactive.
+    init(outboxName: String?) {
+        self = outboxName == "background" ? .background : .interactive
+    }
+}
+
+/// How an edit is queued: its idempotency key, the priority it is sent at and its batch.
+public struct OutboxQueueOptions: Sendable, Hashable {
+    /// A key chosen by the caller (deterministic, for work that may be run again: an import
+    /// derives it from the file and the row). Queueing a key that is already in the outbox
+    /// returns the existing entry, whatever its state, and queues nothing: a write already
+    /// queued is not queued twice, and one already done is not sent again. Nil: a fresh key.
+    public var idempotencyKey: String?
+    public var priority: RequestPriority
+    public var batch: String?
+
+    public init(idempotencyKey: String? = nil, priority: RequestPriority = .interactive, batch: String? = nil) {
+        self.idempotencyKey = idempotencyKey
+        self.priority = priority
+        self.batch = batch
     }
 }

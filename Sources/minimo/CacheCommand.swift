@@ -116,6 +116,9 @@ struct OutboxCommand: AsyncParsableCommand {
             if report.leftToOtherProcesses > 0 {
                 summary += ", left to other minimo processes \(report.leftToOtherProcesses) (they are sending them)"
             }
+            if report.leftToQueuers > 0 {
+                summary += ", left to the running imports that queued them \(report.leftToQueuers)"
+            }
             print(summary)
             if let stopped = report.stoppedBy {
                 throw CLIError(.network, "stopped: \(HumanOutput.safe(stopped)); the rest stays queued")
