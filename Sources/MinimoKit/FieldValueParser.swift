@@ -1,9 +1,10 @@
 import Foundation
-import MinimoKit
 
-/// Turns what was typed in the line editor into a JSON value of the field's type, and back.
-/// The type comes from the field definition; for a key with no definition it is taken from the
-/// value it held, so a number stays a number after an edit.
+/// Turns text (what was typed in the TUI's line editor, a cell of a file `minimo import`
+/// reads) into a JSON value of the field's type, and back. The type comes from the field
+/// definition; for a key with no definition it is taken from the value it held, so a number
+/// stays a number after an edit. One parser for the TUI and the CLI, so a value the editor
+/// accepts is a value an import accepts, typed the same way.
 public enum FieldValueParser {
     /// The text the editor starts with: strings bare, everything else as JSON.
     public static func editableText(_ value: JSONValue) -> String {
@@ -51,7 +52,8 @@ public enum FieldValueParser {
         }
     }
 
-    static func inferredType(_ value: JSONValue?) -> FieldType {
+    /// The type a field with no definition is read as: the type of the value it holds now.
+    public static func inferredType(_ value: JSONValue?) -> FieldType {
         switch value {
         case .int?, .double?: .number
         case .bool?: .boolean
@@ -60,7 +62,8 @@ public enum FieldValueParser {
         }
     }
 
-    static func isDate(_ text: String) -> Bool {
+    /// `YYYY-MM-DD`, a day that exists.
+    public static func isDate(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
@@ -75,5 +78,5 @@ public enum FieldValueParser {
 
 public struct FieldValueError: Error, Sendable, Hashable {
     public var message: String
-    init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.message = message }
 }
