@@ -37,7 +37,11 @@ let package = Package(
         ),
         .target(
             name: "MinimoCache",
-            dependencies: ["MinimoKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "MinimoKit", .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 of an import file: its rows' idempotency keys derive from it.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "MinimoTUI", dependencies: ["MinimoCache", "MinimoKit", "CNcurses"]),
         // The sandbox shares no code with the client on purpose: a misreading of the API

@@ -54,7 +54,9 @@ extension ContactStore {
         var previous: OutboxClaim?
         switch entry.state {
         case .pending:
-            try db.execute(sql: set + " WHERE seq = :seq AND state = \(OutboxEntry.State.pending.sql)", arguments: arguments)
+            // Cached: bulk work claims thousands of entries, and compiling each statement anew
+            // cost more than running it.
+            try db.cachedStatement(sql: set + " WHERE seq = :seq AND state = \(OutboxEntry.State.pending.sql)").execute(arguments: arguments)
         case .sending:
             if let claim = entry.claim, claim.token != token, claim.processIsAlive, !claim.hasExpired(at: now) {
                 return .heldElsewhere(claim)
@@ -73,10 +75,16 @@ extension ContactStore {
         case .done, .failed, .conflict:
             return .settled
         }
-        guard db.changesCount == 1, let claimed = try Self.entry(seq, in: db) else {
+        guard db.changesCount == 1 else {
             // Unreachable inside this transaction; if it ever happens, someone else won.
             return try Self.entry(seq, in: db)?.claim.map(ClaimAttempt.heldElsewhere) ?? .settled
         }
+        // The row as the UPDATE left it, without reading it again.
+        var claimed = entry
+        claimed.state = .sending
+        claimed.claim = OutboxClaim(pid: pid, token: token, until: Date(timeIntervalSince1970: until))
+        claimed.attempts += 1
+        claimed.updatedAt = now
         return .claimed(claimed, tookOverFrom: previous)
     }
 
@@ -142,8 +150,8 @@ extension ContactStore {
                     try? Self.store([contact], fetchedAt: now, in: db)
                 case .staleEmail(let email)?:
                     let key = Self.emailKey(email)
-                    try? db.execute(sql: "UPDATE contact SET fetchedAt = 0 WHERE emailKey = ?", arguments: [key])
-                    try? db.execute(sql: "DELETE FROM missing_email WHERE emailKey = ?", arguments: [key])
+                    try? db.cachedStatement(sql: "UPDATE contact SET fetchedAt = 0 WHERE emailKey = ?").execute(arguments: [key])
+                    try? db.cachedStatement(sql: "DELETE FROM missing_email WHERE emailKey = ?").execute(arguments: [key])
                 case nil:
                     break
                 }
@@ -157,13 +165,14 @@ extension ContactStore {
         precondition(settlement.state != .sending, "settling a claim leaves `sending`")
         let release = settlement.state == .pending ? "claimPid = NULL, claimToken = NULL," : ""
         let answer = settlement.answer
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE outbox SET state = :state, lastError = :error, lastStatus = :status, serverValues = :serverValues,
                     answerStatus = :answerStatus, answerBody = :answerBody, contactID = COALESCE(contactID, :contactID),
                     \(release) claimUntil = NULL, updatedAt = :now
                 WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql) AND claimToken = :token
-                """,
+                """
+        ).execute(
             arguments: [
                 "state": settlement.state.rawValue, "error": settlement.error, "status": settlement.status ?? answer?.status,
                 "serverValues": settlement.serverValues.map { JSONValue.object($0).serialized() },

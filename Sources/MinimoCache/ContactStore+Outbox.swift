@@ -87,7 +87,7 @@ extension ContactStore {
         _ change: OutboxWrite.Change, options: OutboxQueueOptions, now: Double, token: String, in db: Database
     ) throws -> (seq: Int64, existing: Bool) {
         if let key = options.idempotencyKey,
-            let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM outbox WHERE idempotencyKey = ?", arguments: [key])
+            let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM outbox WHERE idempotencyKey = ?"), arguments: [key])
         {
             return (seq, true)
         }
@@ -117,12 +117,13 @@ extension ContactStore {
             email = try cachedContact(id: id, in: db)?.contact.email
             try db.execute(sql: "UPDATE contact SET deleted = 1 WHERE contactID = ?", arguments: [id.rawValue])
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO outbox(kind, contactID, email, body, base, idempotencyKey, state, createdAt, updatedAt,
                                    priority, queuedByPid, queuedByToken, batch)
                 VALUES (?, ?, ?, ?, ?, ?, \(OutboxEntry.State.pending.sql), ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 kind.rawValue, contactID?.rawValue, email, body.serialized(), base.map { JSONValue.object($0).serialized() },
                 options.idempotencyKey ?? MinimoClient.newIdempotencyKey(), now, now, options.priority.outboxName, getpid(), token,
@@ -149,7 +150,7 @@ extension ContactStore {
     }
 
     static func entry(_ seq: Int64, in db: Database) throws -> OutboxEntry? {
-        try OutboxEntry.fetchOne(db, sql: "SELECT * FROM outbox WHERE seq = ?", arguments: [seq])
+        try OutboxEntry.fetchOne(db.cachedStatement(sql: "SELECT * FROM outbox WHERE seq = ?"), arguments: [seq])
     }
 
     /// Puts a failed entry back in the queue, with the same idempotency key. An entry another

@@ -131,7 +131,7 @@ public final class ContactStore: Sendable {
 
     static func cachedContact(emailKey: String, in db: Database) throws -> (contact: Contact, fetchedAt: Date)? {
         try Row.fetchOne(
-            db, sql: "SELECT json, fetchedAt, deleted FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1",
+            db.cachedStatement(sql: "SELECT json, fetchedAt, deleted FROM contact WHERE emailKey = ? ORDER BY deleted, fetchedAt DESC LIMIT 1"),
             arguments: [emailKey]
         ).map { try Self.decode($0) }
     }
