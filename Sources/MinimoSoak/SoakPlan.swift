@@ -23,27 +23,50 @@ struct SoakOperation: Codable, Sendable, Equatable {
     var consentWhatsapp: Bool?
     /// A delete of a contact already deleted: the server answers 404 and nothing is applied.
     var noop: Bool?
+    /// The worker that performs it (0 with one worker; see `SoakPlan` for the split).
+    var worker: Int?
+    /// For an edit, a consent change or a delete of a contact the soak created: the index of the
+    /// upsert that created it. With several workers the server's id for it is not known in
+    /// advance (see `SoakPlan`), and the worker reads it from that upsert's outbox entry.
+    var createdBy: Int?
+    /// For an upsert that creates a contact: the id the model gave it (the server's, with one
+    /// worker; a stand-in the verdict maps to the server's through the outbox, with several).
+    var creates: Int?
 
     var isWrite: Bool { kind != .lookup }
+    var workerIndex: Int { worker ?? 0 }
 }
 
 /// The deterministic workload: generated once by the parent from a seed and the sandbox's
 /// initial contacts, written to `plan.json`, read by every worker.
+///
+/// **Several workers** (`--workers N`): the plan is one sequence, generated and modelled as for
+/// one worker, then split **by contact**. Every contact has one owner: a seeded contact the
+/// worker `id % N`, a contact the soak creates the worker `i % N`, `i` being the index of the
+/// upsert that creates it. Every write addressing a contact (edit, consent change, delete, and
+/// upsert, which addresses the contact its email matches) goes to the contact's owner, which
+/// performs its share in plan order; lookups, which change nothing on the server, go round robin
+/// (`i % N`), so workers also read contacts that others are editing. All workers share one cache
+/// database (so one outbox, drained by all of them: any worker may send any other's entries) and
+/// one quota ledger.
+///
+/// Why the model stays exact: the server's state of a contact depends only on the writes to that
+/// contact and their order (deep merge, consent per channel, restore by update or upsert); no
+/// write reads or changes another contact. One worker queues all of a contact's writes, in plan
+/// order, so they sit in the outbox in that order, and the outbox must send one contact's edits
+/// in the order they were queued, whichever processes send them (an entry another process holds
+/// blocks the later edits of the same contact). So each contact ends as the model says, and how
+/// the workers interleave does not matter. The one thing that does depend on the interleaving is
+/// the id the server gives a new contact (ids are handed out in order of arrival, and several
+/// processes send at once): with several workers the model's ids of created contacts are
+/// stand-ins; an operation on such a contact names its creating upsert (`createdBy`), the
+/// worker reads the real id from that upsert's outbox entry once it is sent (a user looks a
+/// new contact up before editing it by id), and the verdict maps stand-ins to real ids the same
+/// way (and checks the email). With one worker the ids are predicted, as before, and an edit
+/// can be queued before the create that precedes it is sent.
 struct SoakPlan: Codable, Sendable {
     var operations: [SoakOperation]
-
-    /// `writesBefore[i]`: how many writes come before operation `i` (each write is one outbox entry).
-    var writesBefore: [Int] {
-        var counts: [Int] = []
-        counts.reserveCapacity(operations.count + 1)
-        var writes = 0
-        for operation in operations {
-            counts.append(writes)
-            if operation.isWrite { writes += 1 }
-        }
-        counts.append(writes)
-        return counts
-    }
+    var workers = 1
 
     static func load(_ url: URL) throws -> SoakPlan {
         try JSONDecoder().decode(SoakPlan.self, from: Data(contentsOf: url))
@@ -56,7 +79,8 @@ struct SoakPlan: Codable, Sendable {
     /// A plan of `count` operations: about 30% lookups (half of them refreshing), 30% custom-field
     /// edits, 15% consent changes, 15% upserts (half new addresses, half existing ones in another
     /// letter case), 10% deletes. `model` ends as the state the server must hold afterwards.
-    static func generate(count: Int, seed: UInt64, model: inout SoakModel) -> SoakPlan {
+    static func generate(count: Int, seed: UInt64, workers: Int = 1, model: inout SoakModel) -> SoakPlan {
+        let workers = max(1, workers)
         var random = SoakRandom(seed: seed)
         var operations: [SoakOperation] = []
         operations.reserveCapacity(count)
@@ -93,10 +117,31 @@ struct SoakPlan: Codable, Sendable {
                 operation = SoakOperation(kind: .delete, contactID: random.pick(model.deletedIDs) ?? 1)
             }
             if operation.kind == .delete { operation.noop = model.contacts[operation.contactID ?? 0]?.deleted ?? true }
-            model.apply(operation)
+            // The split: writes to the contact's owner, lookups round robin.
+            switch operation.kind {
+            case .lookup:
+                operation.worker = index % workers
+            case .upsert:
+                if let target = model.upsertTarget(operation.email ?? "") {
+                    operation.worker = target.owner
+                } else {
+                    operation.worker = index % workers
+                    operation.creates = model.nextID
+                }
+            case .editFields, .setConsent, .delete:
+                let target = model.contacts[operation.contactID ?? 0]
+                operation.worker = target?.owner ?? 0
+                operation.createdBy = target?.createdBy
+            }
+            model.apply(operation, at: index, workers: workers)
             operations.append(operation)
         }
-        return SoakPlan(operations: operations)
+        return SoakPlan(operations: operations, workers: workers)
+    }
+
+    /// The indices of worker `worker`'s operations, in order.
+    func indices(of worker: Int) -> [Int] {
+        operations.indices.filter { operations[$0].workerIndex == worker }
     }
 
     /// One to three custom fields, with values unique to this operation where they can be.
@@ -130,27 +175,38 @@ struct SoakModel: Sendable {
         var consentEmail: Bool?
         var consentWhatsapp: Bool?
         var deleted: Bool
+        /// The worker whose operations write to it (see `SoakPlan`).
+        var owner = 0
+        /// The upsert that created it; nil for a contact the sandbox started with.
+        var createdBy: Int?
     }
 
     var contacts: [Int: Entry] = [:]
     var nextID = 1
 
-    init(contacts: [Contact]) {
+    init(contacts: [Contact], workers: Int = 1) {
         for contact in contacts {
             guard let id = Int(contact.id.rawValue) else { continue }
             self.contacts[id] = Entry(
                 id: id, email: contact.email ?? "", customFields: contact.customFields,
                 consentEmail: contact.marketingConsent?.email, consentWhatsapp: contact.marketingConsent?.whatsapp,
-                deleted: contact.deleted)
+                deleted: contact.deleted, owner: id % max(1, workers))
             nextID = max(nextID, id + 1)
         }
+    }
+
+    /// The contact an upsert with this email matches (a live one first), or nil: it creates one.
+    func upsertTarget(_ email: String) -> Entry? {
+        let matches = contacts.values.filter { $0.email.lowercased() == email.lowercased() }.sorted { $0.id < $1.id }
+        return matches.first { !$0.deleted } ?? matches.first
     }
 
     var liveIDs: [Int] { contacts.values.filter { !$0.deleted }.map(\.id).sorted() }
     var deletedIDs: [Int] { contacts.values.filter(\.deleted).map(\.id).sorted() }
     var allEmails: [String] { contacts.values.sorted { $0.id < $1.id }.map(\.email) }
 
-    mutating func apply(_ operation: SoakOperation) {
+    /// Applies operation `index` of the plan; a contact it creates belongs to worker `index % workers`.
+    mutating func apply(_ operation: SoakOperation, at index: Int = 0, workers: Int = 1) {
         let fields = operation.customFields.flatMap { try? JSONValue.parse(Data($0.utf8)).objectValue } ?? [:]
         switch operation.kind {
         case .lookup:
@@ -164,9 +220,10 @@ struct SoakModel: Sendable {
             contacts[id] = entry
         case .upsert:
             guard let email = operation.email else { return }
-            let matches = contacts.values.filter { $0.email.lowercased() == email.lowercased() }.sorted { $0.id < $1.id }
-            var entry = matches.first { !$0.deleted } ?? matches.first
-                ?? Entry(id: nextID, email: email, customFields: [:], consentEmail: nil, consentWhatsapp: nil, deleted: false)
+            var entry = upsertTarget(email)
+                ?? Entry(
+                    id: nextID, email: email, customFields: [:], consentEmail: nil, consentWhatsapp: nil, deleted: false,
+                    owner: index % max(1, workers), createdBy: index)
             if entry.id == nextID { nextID += 1 }
             entry.customFields = Self.merge(entry.customFields, fields)
             if let consent = operation.consentEmail { entry.consentEmail = consent }
