@@ -67,6 +67,7 @@ extension ContactStore {
                 (stoppedBy, network, cache) = (stop, report.stoppedByNetwork, report.stoppedByCache)
                 break
             }
+            if Task.isCancelled { break }
             let counts = try await outboxBatchCounts(plan.batch)
             let unsent = (counts[.pending] ?? 0) + (counts[.sending] ?? 0)
             guard unsent > 0 else { break }
@@ -85,7 +86,9 @@ extension ContactStore {
             }
         }
         if Task.isCancelled, stoppedBy == nil { stoppedBy = "cancelled" }
-        var report = try await importReport(plan)
+        // Read in a task of its own: a stopped import still reports what it did (the cache
+        // refuses work to a cancelled task).
+        var report = try await Task { try await self.importReport(plan) }.value
         report.sentNow = counter.sent
         report.stoppedBy = stoppedBy
         report.stoppedByNetwork = network

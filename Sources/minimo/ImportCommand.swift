@@ -111,6 +111,11 @@ struct ImportCommand: AsyncParsableCommand {
         let report: ImportReport
         do {
             report = try await work.value
+        } catch is CancellationError {
+            // Stopped before the rows were even queued: nothing was sent.
+            display.finish()
+            FileHandle.standardError.write(Data("minimo: import stopped before sending; run the same command again to import\n".utf8))
+            Glibc.exit(128 + (signals.received ?? SIGINT))
         } catch {
             signals.remove()
             display.finish()

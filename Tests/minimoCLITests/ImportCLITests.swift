@@ -223,6 +223,44 @@ import Testing
         }
     }
 
+    @Test func ctrlCStopsCleanlyLeavingTheRestQueuedAndTheSameCommandResumes() async throws {
+        try await withSandbox({ $0.rateLimit = RateLimitRule(limit: 20, window: .seconds(4)) }) { url in
+            let directory = try MultiProcessTests.temporaryDirectory("import-ctrl-c")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let environment = env(url, cache: directory.appendingPathComponent("cache"), key: "mn-test-ctrlc-0123456789")
+            let lines = ["email,plan"] + (0..<30).map { "stop\($0)@import.example,pro" }
+            let file = try Self.write(lines.joined(separator: "\n") + "\n", to: "stop.csv", in: directory)
+            // Background work leaves 4 of 20 per window: the run sends 16, then waits for the reset.
+            let run = try SpawnedMinimo(["import", file.path], environment: environment)
+            try await MultiProcessTests.waitFor("the first window's rows") {
+                try await MultiProcessTests.stats(url)["writesApplied"]?.intValue ?? 0 >= 15
+            }
+            kill(run.pid, SIGINT)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    run.process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
+            #expect(run.process.terminationStatus == 130, "\(run.stderr)")
+            #expect(run.stderr.contains("run the same command again"), "\(run.stderr)")
+            let outbox = try await CLI.run(["outbox", "list"], environment: environment)
+            #expect(!outbox.stdout.contains("sending"), "a clean stop releases every claim: \(outbox.stdout)")
+            #expect(outbox.stdout.contains("pending"))
+            let applied = try await MultiProcessTests.stats(url)["writesApplied"]?.intValue ?? 0
+            #expect(applied < 30)
+
+            let resumed = try await CLI.run(["import", file.path], environment: environment)
+            #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+            #expect(resumed.stdout.contains("imported 30 rows: 30 created"), "\(resumed.stdout)")
+            #expect(resumed.stdout.contains("\(applied) of them applied by an earlier run"), "\(resumed.stdout)")
+            let stats = try await MultiProcessTests.stats(url)
+            #expect(stats["writesApplied"]?.intValue == 30)
+            #expect(MultiProcessTests.count429(stats) == 0)
+            #expect(stats["receivedWhileExhausted"]?.intValue == 0)
+        }
+    }
+
     @Test func aLatin1FileIsRefusedNamingTheFlagAndImportedWithIt() async throws {
         try await withSandbox { url in
             let directory = try MultiProcessTests.temporaryDirectory("import-latin1")
