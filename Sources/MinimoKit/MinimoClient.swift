@@ -197,7 +197,7 @@ public final class MinimoClient: Sendable {
             switch failure.kind {
             case .rateLimited(let retryAfter):
                 let wait = retryAfter ?? quota?.secondsUntilReset(now: clock.now()).map(Double.init) ?? 1
-                await gate.noteRateLimited(retryAfter: wait)
+                await gate.noteRateLimited(retryAfter: wait, observed: quota)
                 // The server did not act on a 429, so any request may be retried; the gate
                 // holds it until the wait is over.
                 if attempt < policy.maxRetries, wait <= policy.maxRateLimitWait {

@@ -53,15 +53,16 @@ struct QuotaBook: Sendable, Equatable {
     /// When a request at `priority` can next go if the window is spent for it (or a 429 holds
     /// everyone): nil when it is only waiting for requests in flight, or for nothing.
     func spentUntil(_ priority: RequestPriority, now: Date, configuration: QuotaGate.Configuration) -> Date? {
-        if let blockedUntil, now < blockedUntil { return blockedUntil }
-        guard let snapshot, let resetAt = snapshot.resetAt else { return nil }
+        var until: Date?
+        if let blockedUntil, now < blockedUntil { until = blockedUntil }
+        guard let snapshot, let resetAt = snapshot.resetAt else { return until }
         let end = resetAt.addingTimeInterval(configuration.resetMargin)
-        guard now < end else { return nil }
+        guard now < end else { return until }
         var left = snapshot.remaining
         if priority == .background {
             left -= Int((Double(snapshot.limit) * configuration.backgroundReserve).rounded(.up))
         }
-        return left <= 0 ? end : nil
+        return left <= 0 ? max(until ?? end, end) : until
     }
 
     /// Folds in the figures of one answer. Within one window answers can arrive out of order
@@ -84,14 +85,33 @@ struct QuotaBook: Sendable, Equatable {
         snapshot = merged
     }
 
-    /// A 429: hold every request until `until`.
-    mutating func block(until: Date) {
+    /// A 429: hold every request until `until`. What it says about the window depends on the
+    /// figures the 429 itself carried (already merged by the caller):
+    /// - quota left (`remaining > 0`): a burst limit or another client of the account; the window
+    ///   is as the figures say, and requests resume after the wait;
+    /// - spent (`remaining == 0`) with a known reset: nothing goes before that reset either, since
+    ///   a request sooner is known to get another 429;
+    /// - no figures: the window is unknown; after the wait one probe goes at a time until an
+    ///   answer tells. (Taking the end of the wait for a fresh window let a burst of the whole
+    ///   limit into a window that was in fact spent: the multi-worker soak caught it.)
+    mutating func block(until: Date, observed: QuotaSnapshot?, now: Date) {
         blockedUntil = max(blockedUntil ?? until, until)
-        if var current = snapshot {
-            current.remaining = 0
-            current.resetAt = blockedUntil
-            snapshot = current
+        guard var current = snapshot else { return }
+        if let observed, observed.remaining > 0 { return }
+        current.remaining = 0
+        if observed == nil || current.resetAt == nil || current.isExpired(now: now) {
+            current.resetAt = nil
         }
+        snapshot = current
+    }
+
+    /// A request ended without an answer (a network error, a timeout, a cancellation): the server
+    /// may have counted it, so it counts against the current window (better a request kept back
+    /// than a 429).
+    mutating func noteUnanswered(now: Date) {
+        guard var current = snapshot, !current.isExpired(now: now) else { return }
+        current.remaining = max(0, current.remaining - 1)
+        snapshot = current
     }
 
     /// Drops the leases nobody will return: expired ones, and those of processes that are gone.

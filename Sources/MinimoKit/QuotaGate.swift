@@ -198,7 +198,7 @@ public actor QuotaGate {
         let enabled = configuration.enabled
         withBook { book in
             if enabled { book.returnLease(pid: pid, holder: holder) }
-            if let observed { book.merge(observed, now: now) }
+            if let observed { book.merge(observed, now: now) } else { book.noteUnanswered(now: now) }
         }
         pump()
         publish()
@@ -208,9 +208,14 @@ public actor QuotaGate {
     /// the window's reset: a 429 that says `Retry-After: 2` while the window resets in 60 s (a
     /// burst limit, another client of the account) is retried after 2 s, as the design asks
     /// ("honours retry_after / Retry-After"), and the answer then says what is left.
-    public func noteRateLimited(retryAfter seconds: Double) {
-        let until = clock.now().addingTimeInterval(max(seconds, 0))
-        withBook { $0.block(until: until) }
+    ///
+    /// `observed` is the figures the 429 carried (already given to `release`): with quota left the
+    /// window stands as they say; spent, nothing goes before its reset; without figures, one probe
+    /// at a time after the wait (see `QuotaBook.block`).
+    public func noteRateLimited(retryAfter seconds: Double, observed: QuotaSnapshot? = nil) {
+        let now = clock.now()
+        let until = now.addingTimeInterval(max(seconds, 0))
+        withBook { $0.block(until: until, observed: observed, now: now) }
         pump()
         publish()
     }
@@ -291,13 +296,10 @@ public actor QuotaGate {
             holdUntil = nil
             return
         }
-        var candidates: [Date] = []
-        if let blockedUntil = book.blockedUntil, blockedUntil > now { candidates.append(blockedUntil) }
-        if let resetAt = book.snapshot?.resetAt {
-            let at = resetAt.addingTimeInterval(configuration.resetMargin)
-            if at > now { candidates.append(at) }
-        }
-        holdUntil = candidates.max()
+        // The soonest a waiting request can go for a reason of time: a 429's wait, or the reset
+        // of a window spent for its priority. Otherwise it waits for a request in flight.
+        let priorities = Set(waiters.map(\.priority))
+        holdUntil = priorities.compactMap { book.spentUntil($0, now: now, configuration: configuration) }.min()
         var target = holdUntil
         if ledger != nil {
             let othersInFlight = book.leases.contains { $0.pid != pid || $0.holder != holder }

@@ -208,3 +208,53 @@ private func deadPID() throws -> Int32 {
         #expect(await tui.status.snapshot?.remaining == 61)
     }
 }
+
+/// What a 429 and an unanswered request say about the window (found by the multi-worker soak:
+/// both let requests into a window that was spent).
+@Suite struct QuotaBookWindowTests {
+    let now = Date()
+    let configuration = QuotaGate.Configuration()
+
+    func book(remaining: Int, resetIn seconds: Double = 30) -> QuotaBook {
+        var book = QuotaBook()
+        book.snapshot = QuotaSnapshot(limit: 10, remaining: remaining, resetAt: now.addingTimeInterval(seconds), observedAt: now)
+        return book
+    }
+
+    @Test func a429WithQuotaLeftHoldsOnlyForItsWaitAndKeepsTheWindow() {
+        var book = book(remaining: 5)
+        let observed = book.snapshot
+        book.block(until: now.addingTimeInterval(1), observed: observed, now: now)
+        // After the wait, the window is as the 429's figures said: 5 left, not a fresh 10.
+        let later = now.addingTimeInterval(2)
+        #expect(book.allowance(for: .interactive, now: later, configuration: configuration) == 5)
+        #expect(book.spentUntil(.interactive, now: later, configuration: configuration) == nil)
+    }
+
+    @Test func a429ThatSaysSpentHoldsUntilTheResetEvenWithAShortRetryAfter() {
+        var book = book(remaining: 0)
+        book.block(until: now.addingTimeInterval(0), observed: book.snapshot, now: now)
+        let later = now.addingTimeInterval(5)
+        #expect(book.allowance(for: .interactive, now: later, configuration: configuration) == 0)
+        #expect(book.spentUntil(.interactive, now: later, configuration: configuration) == now.addingTimeInterval(30.05))
+    }
+
+    @Test func a429WithoutFiguresLeavesOneProbeAtATimeAfterItsWait() {
+        var book = book(remaining: 7)
+        book.block(until: now.addingTimeInterval(1), observed: nil, now: now)
+        #expect(book.allowance(for: .interactive, now: now, configuration: configuration) == 0)
+        let later = now.addingTimeInterval(2)
+        #expect(book.allowance(for: .interactive, now: later, configuration: configuration) == 1)
+        book.leases = [.init(pid: 1, holder: 1, priority: .interactive, expiresAt: later.timeIntervalSince1970 + 30)]
+        #expect(book.allowance(for: .interactive, now: later, configuration: configuration) <= 0)
+    }
+
+    @Test func anUnansweredRequestCountsAgainstTheWindow() {
+        var book = book(remaining: 3)
+        book.noteUnanswered(now: now)
+        #expect(book.snapshot?.remaining == 2)
+        var over = self.book(remaining: 3, resetIn: -1)
+        over.noteUnanswered(now: now)
+        #expect(over.snapshot?.remaining == 3)  // that window is over: nothing to count against
+    }
+}
