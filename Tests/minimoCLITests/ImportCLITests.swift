@@ -261,6 +261,40 @@ import Testing
         }
     }
 
+    @Test func editsAndLookupsInAnotherProcessGoThroughWhileAnImportWaitsForTheQuota() async throws {
+        try await withSandbox({ $0.rateLimit = RateLimitRule(limit: 20, window: .seconds(30)) }) { url in
+            let directory = try MultiProcessTests.temporaryDirectory("import-beside")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let environment = env(url, cache: directory.appendingPathComponent("cache"), key: "mn-test-beside-0123456789")
+            let lines = ["email,plan"] + (0..<60).map { "beside\($0)@import.example,pro" }
+            let file = try Self.write(lines.joined(separator: "\n") + "\n", to: "beside.csv", in: directory)
+            let importer = try SpawnedMinimo(["import", file.path], environment: environment)
+            defer { if importer.process.isRunning { kill(importer.pid, SIGKILL) } }
+            // Background work keeps 4 of 20: the import sends 16 (after the definitions), then
+            // holds its other rows queued until the window resets, 30 s later.
+            try await MultiProcessTests.waitFor("the import to spend its share") {
+                try await MultiProcessTests.stats(url)["requests"]?["total"]?.intValue ?? 0 >= 16
+            }
+            // A save and a lookup elsewhere are neither stuck behind the import's queued rows nor
+            // sending them: each goes at once, from the reserve.
+            let writesBefore = try await MultiProcessTests.stats(url)["writesApplied"]?.intValue ?? 0
+            #expect(writesBefore == 15, "16 requests: the definitions and 15 rows")
+            var seconds: [Double] = []
+            for command in [["contacts", "update", "3", "--field", "plan=by hand"], ["contacts", "get", "customer@example.com", "--fresh"]] {
+                let started = Date()
+                let run = try await CLI.run(command, environment: environment)
+                seconds.append(Date().timeIntervalSince(started))
+                #expect(run.status == 0, "\(command): \(run.stderr)")
+            }
+            let stats = try await MultiProcessTests.stats(url)
+            #expect(stats["writesApplied"]?.intValue == writesBefore + 1, "the save alone: the import's rows were left to it")
+            #expect(MultiProcessTests.count429(stats) == 0)
+            #expect(stats["receivedWhileExhausted"]?.intValue == 0)
+            #expect(importer.process.isRunning, "\(importer.stderr)")
+            print(String(format: "import beside: a save and a lookup in other processes took %.2f s and %.2f s (whole processes) while the import waited", seconds[0], seconds[1]))
+        }
+    }
+
     @Test func aLatin1FileIsRefusedNamingTheFlagAndImportedWithIt() async throws {
         try await withSandbox { url in
             let directory = try MultiProcessTests.temporaryDirectory("import-latin1")
