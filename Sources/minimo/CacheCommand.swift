@@ -154,26 +154,33 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try APIContext(global)
-        let tty = isatty(STDOUT_FILENO) == 1
+        _ = try await Self.perform(context, tty: isatty(STDOUT_FILENO) == 1) { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// The sync itself, shared with `minimo export --sync`: progress (a bar on a terminal, a
+    /// line per page otherwise) and the summary go to `write`, the quota to stderr.
+    static func perform(_ context: APIContext, tty: Bool, write: @escaping @Sendable (String) -> Void) async throws -> SyncReport {
         let report = try await context.store.sync { progress in
             let total = progress.total.map { "/\($0)" } ?? ""
             if tty {
                 let fraction = progress.total.map { $0 > 0 ? Double(progress.stored) / Double($0) : 1 } ?? 0
                 let filled = Int(fraction * 30)
                 let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
-                print("\r[\(bar)] \(progress.stored)\(total) contacts, page \(progress.page)", terminator: "")
-                fflush(nil)
+                write("\r[\(bar)] \(progress.stored)\(total) contacts, page \(progress.page)")
             } else {
-                print("page \(progress.page)\(progress.totalPages.map { "/\($0)" } ?? ""): \(progress.stored)\(total) contacts")
+                write("page \(progress.page)\(progress.totalPages.map { "/\($0)" } ?? ""): \(progress.stored)\(total) contacts\n")
             }
         }
-        if tty { print("") }
+        if tty { write("\n") }
         await context.printQuota()
         if !report.listingAvailable {
-            print("listing not available on this server: nothing to sync (look contacts up by email instead)")
-            return
+            write("listing not available on this server: nothing to sync (look contacts up by email instead)\n")
+            return report
         }
         let resumed = report.startPage > 1 ? " (resumed at page \(report.startPage))" : ""
-        print("synced \(report.stored) contacts in \(report.requests) requests\(resumed)")
+        write("synced \(report.stored) contacts in \(report.requests) requests\(resumed)\n")
+        return report
     }
 }

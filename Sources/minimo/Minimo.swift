@@ -22,7 +22,7 @@ struct Minimo: AsyncParsableCommand {
               6  network or server error (connection, timeout, 5xx, unreadable answer)
               7  validation (422, 400, 409: bad email, phone, field or conflicting email)
             """,
-        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self])
+        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self])
 
     @OptionGroup var global: GlobalOptions
 
