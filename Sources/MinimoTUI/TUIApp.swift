@@ -254,21 +254,22 @@ public final class TUIApp: @unchecked Sendable {
     }
 
     /// Edits saved earlier (this session or a past one) and not yet sent go out as soon as the
-    /// server answers: checked every 2 s while the outbox holds sendable entries, backing off
-    /// to 10 s while the server stays unreachable. An empty outbox costs one SQLite read. (The
-    /// unsent count itself comes from the cache watch, which counts every process's entries.)
+    /// server answers: checked every 2 s while the outbox holds entries this process would send,
+    /// backing off to 10 s while the server stays unreachable. An empty outbox costs one SQLite
+    /// read, and so do the rows of an import running in another process (left to it: they are
+    /// neither decoded nor a reason to drain). (The unsent count itself comes from the cache
+    /// watch, which counts every process's entries.)
     static func retryOutbox(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork) async {
         var pause: UInt64 = 2
         while !Task.isCancelled {
-            let entries = (try? await store.outbox()) ?? []
-            let waiting = entries.filter { $0.state == .pending || $0.state == .sending }
+            let waiting = (try? await store.sendableOutboxEntries()) ?? []
             if !waiting.isEmpty {
                 // Sending this session's own edits is this process's work; another process's
                 // entries sent from here are still that process's edits.
-                let own = ownWork.queuedAny(of: waiting.map(\.seq))
+                let own = ownWork.queuedAny(of: waiting)
                 if own { ownWork.begin(showsResult: false) }
                 let report = await store.sendOutbox()
-                let left = (try? await store.outbox().count) ?? entries.count
+                let left = (try? await store.unconfirmedOutboxCount()) ?? waiting.count
                 inbox.post(.outboxDrained(sent: report.sent, left: left, offline: report.stoppedByNetwork))
                 if report.stoppedBy == nil { inbox.post(.connectivity(online: true)) }
                 if own { ownWork.end(showsResult: false) }
@@ -331,8 +332,9 @@ public final class TUIApp: @unchecked Sendable {
                     try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
                     let report = await store.sendOutbox()
                     let saved = try? await store.cachedContact(id: id)?.contact
-                    let left = (try? await store.outbox()) ?? []
-                    let mine = left.first { $0.seq == entry.seq }
+                    // Its own entry and a count: beside an import, the outbox may hold 10,000 rows.
+                    let mine = (try? await store.outboxEntry(entry.seq)).flatMap { $0 }.flatMap { $0.state == .done ? nil : $0 }
+                    let unsent = (try? await store.unconfirmedOutboxCount()) ?? 0
                     let message: String
                     var isError = true
                     switch mine?.state {
@@ -347,7 +349,7 @@ public final class TUIApp: @unchecked Sendable {
                     default:
                         message = "queued, not sent yet: \(report.stoppedBy ?? "offline"); it goes out when the server answers"
                     }
-                    inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: left.count))
+                    inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: unsent))
                     if report.stoppedByNetwork { inbox.post(.connectivity(online: false)) }
                 } catch {
                     inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))

@@ -126,6 +126,9 @@ import Testing
             let importer = try OutboxClaimTests.spawn("/bin/sleep", "600")
             defer { if importer.isRunning { kill(importer.processIdentifier, SIGKILL) } }
             try await Self.forgeQueuer(store, seqs: theirs, pid: importer.processIdentifier)
+            // What the TUI's retry loop polls: only what a drain here would take.
+            #expect(try await store.sendableOutboxEntries() == [mine.seq])
+            #expect(try await store.unconfirmedOutboxCount() == 6)
 
             let report = await store.sendOutbox()
             #expect(report.sent == 1)
@@ -135,6 +138,7 @@ import Testing
             // Their own drain of the batch would send them; so does anyone's once they die.
             kill(importer.processIdentifier, SIGKILL)
             importer.waitUntilExit()
+            #expect(try await store.sendableOutboxEntries() == theirs)
             let next = await store.sendOutbox()
             #expect(next.sent == 5)
             #expect(next.leftToQueuers == 0)
