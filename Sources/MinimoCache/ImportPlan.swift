@@ -319,7 +319,9 @@ struct ImportRowBuilder {
             case .email, .ignored:
                 continue
             case .phone:
-                guard let value else { continue }
+                // `null` (the API's "no phone", in a JSON Lines export) changes nothing: an upsert
+                // cannot remove a phone.
+                guard let value, value != .json(.null) else { continue }
                 guard case .text(let raw) = value else {
                     problems.append(ImportProblem(column: column, reason: "the phone must be text, as +393391234567"))
                     continue
@@ -333,7 +335,7 @@ struct ImportRowBuilder {
                         reason: "'\(Self.shown(phone))' is not an E.164 phone number (+, country code, digits only, as +393391234567)"))
                 }
             case .consentEmail, .consentWhatsApp:
-                guard let value else { continue }
+                guard let value, value != .json(.null) else { continue }  // unknown: unchanged
                 let flag: Bool?
                 switch value {
                 case .json(.bool(let bool)): flag = bool
@@ -360,7 +362,10 @@ struct ImportRowBuilder {
                 }
                 switch Self.typed(value, field: field, current: cached?.customFields[key]) {
                 case .success(let typed):
-                    if let control = Self.firstControl(in: typed) {
+                    // A value the contact already holds exactly is no new control character (an
+                    // export of such a contact imports back unchanged).
+                    let held = cached?.customFields[key].map { Self.same($0, typed) } ?? false
+                    if !held, let control = Self.firstControl(in: typed) {
                         problems.append(ImportProblem(
                             column: column,
                             reason: "holds the control character \(control) (terminal escapes and control characters other than tab and line breaks are not imported)"))

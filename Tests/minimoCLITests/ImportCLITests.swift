@@ -301,6 +301,29 @@ import Testing
         }
     }
 
+    @Test(arguments: ["csv", "jsonl"])
+    func anExportImportedBackSendsNoWrite(format: String) async throws {
+        try await withSandbox({ $0.contactCount = 200 }) { url in
+            let directory = try MultiProcessTests.temporaryDirectory("import-roundtrip-\(format)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let environment = env(url, cache: directory.appendingPathComponent("cache"), key: "mn-test-roundtrip-0123456789")
+            let sync = try await CLI.run(["sync"], environment: environment)
+            #expect(sync.status == 0, "\(sync.stderr)")
+            let file = directory.appendingPathComponent("contacts.\(format)")
+            let export = try await CLI.run(["export", "--format", format, "-o", file.path], environment: environment)
+            #expect(export.status == 0, "\(export.stderr)")
+            let before = try await MultiProcessTests.stats(url)
+            // Every seeded hard case included: escapes, bidi, CJK, emoji, 5,000 characters, empty values.
+            let run = try await CLI.run(["import", file.path], environment: environment)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("imported 200 rows: 0 created, 0 updated, 200 unchanged, 0 rejected"), "\(run.stdout)\(run.stderr)")
+            let after = try await MultiProcessTests.stats(url)
+            #expect(Self.requests(after, Self.upserts) == Self.requests(before, Self.upserts))
+            #expect(after["writesApplied"]?.intValue == 0)
+            #expect(Self.requests(after) - Self.requests(before) <= 1, "at most the field definitions")
+        }
+    }
+
     @Test func aLatin1FileIsRefusedNamingTheFlagAndImportedWithIt() async throws {
         try await withSandbox { url in
             let directory = try MultiProcessTests.temporaryDirectory("import-latin1")
