@@ -19,7 +19,11 @@ import MinimoKit
 /// tab and line breaks: LF, and CR only as part of CRLF), DEL or C1 controls is refused: they
 /// are invisible in a spreadsheet, they carry terminal escape sequences (ESC, CSI), and no
 /// contact field needs them. The TUI shows such values escaped when the server already holds
-/// them; an import does not add more.
+/// them; an import does not add more. A value the cached contact already holds exactly is not
+/// refused (it changes nothing), so an export of such a contact imports back unchanged.
+///
+/// In JSON Lines, `null` deletes a custom field; for a phone or a consent it changes nothing
+/// (an upsert cannot remove them, and `null` is how the API's contact object says "none").
 public struct ImportPlan: Sendable {
     public enum Action: Sendable, Hashable {
         /// Not in the cache by email or by phone, and the cache has had a complete sync: the
