@@ -63,16 +63,10 @@ import Testing
         // Every 429 the sandbox answered because the window was spent is one the shared gate
         // should have held back (the injected ones say `Retry-After: 0` and are counted apart).
         let spentWindow429s = try #require(figure("sandbox: 429 FROM A SPENT WINDOW", in: report), "\(report)")
-        // Known, in MinimoKit's gate, found by this soak: after a 429 with a short `Retry-After`
-        // the book takes the end of the hold for the window's reset, so 50 ms later (the reset
-        // margin) every process sends as if a full window were free; and a request whose answer
-        // is lost (timeout, reset) returns its lease without counting as spent. Remove this
-        // once the gate holds them back.
-        withKnownIssue("QuotaGate lets requests reach a spent window (after an injected 429; after lost answers)", isIntermittent: true) {
-            #expect(spentWindow429s == 0, "\(report)")
-        }
-        // Exit 1 is the harness failing the run; only the spent-window 429s may cause it here.
-        #expect(run.status == 0 || (run.status == 1 && spentWindow429s > 0), "\(report)\n\(run.stderr)")
+        // This soak found two ways the gate let requests into a spent window (a 429 with a short
+        // Retry-After taken for the window's reset; a lost answer not counted as spent): fixed.
+        #expect(spentWindow429s == 0, "\(report)")
+        #expect(run.status == 0, "\(report)\n\(run.stderr)")
         #expect(report.contains(spentWindow429s == 0 ? "\nPASS\n" : "\nFAIL\n"), "\(report)")
 
         // It really was a soak: 3 workers each killed at least twice, none stopping by itself,
@@ -117,10 +111,8 @@ import Testing
         expectEditsIntact(report)
         #expect(report.contains("worker runs / kills / stopped by themselves  4 / 3 / 0"), "\(report)")
         let spentWindow429s = try #require(figure("sandbox: 429 FROM A SPENT WINDOW", in: report), "\(report)")
-        withKnownIssue("QuotaGate lets requests reach a spent window (after an injected 429; after lost answers)", isIntermittent: true) {
-            #expect(spentWindow429s == 0, "\(report)")
-        }
-        #expect(run.status == 0 || (run.status == 1 && spentWindow429s > 0), "\(report)\n\(run.stderr)")
+        #expect(spentWindow429s == 0, "\(report)")
+        #expect(run.status == 0, "\(report)\n\(run.stderr)")
         #expect((figure("confirmed (applied once by the sandbox)", in: report) ?? 0) > 100, "\(report)")
     }
 }
