@@ -5,7 +5,7 @@ extension SandboxStore {
         guard ContactValidation.isValidEmail(email) else {
             throw .badRequest("Invalid email address format", field: "email", value: .string(email))
         }
-        guard let contact = contacts.first(where: { !$0.deleted && ContactValidation.sameEmail($0.email, email) }) else {
+        guard let contact = indices(ofEmail: email).lazy.map({ self.contacts[$0] }).first(where: { !$0.deleted }) else {
             throw .notFound("Contact not found")
         }
         return .json(200, .object(["data": contact.json]))
@@ -58,7 +58,7 @@ extension SandboxStore {
     func upsertContact(body: [UInt8]) throws(APIError) -> SandboxAnswer {
         let patch = try ContactPatch.parse(body: body, requireEmail: true)
         guard let email = patch.email else { throw .validation("Email is required", field: "email", value: nil) }
-        var index = Self.preferLive(contacts.indices.filter { ContactValidation.sameEmail(contacts[$0].email, email) }, in: contacts)
+        var index = Self.preferLive(indices(ofEmail: email), in: contacts)
         var matchedByPhone = false
         if index == nil, case .set(let phone) = patch.phone {
             index = Self.preferLive(contacts.indices.filter { contacts[$0].phone == phone }, in: contacts)
@@ -69,10 +69,10 @@ extension SandboxStore {
         if let index {
             position = index
             // Matched by email: the stored spelling stays. Matched by phone: the email moves to the new one.
-            if matchedByPhone { contacts[position].email = email }
+            if matchedByPhone { changeEmail(of: position, to: email) }
             contacts[position].deleted = false
         } else {
-            contacts.append(Contact(
+            appendContact(Contact(
                 id: contacts.count + 1, email: email, phone: nil, status: "active", source: "API", customFields: [],
                 company: 1, deleted: false, externalID: nil, externalConnectionID: nil, marketingConsent: MarketingConsent()))
             position = contacts.count - 1
@@ -80,6 +80,28 @@ extension SandboxStore {
         patch.apply(to: &contacts[position])
         stats.writesApplied += 1
         return .json(created ? 201 : 200, .array([.object(["contactId": .string(String(contacts[position].id))])]))
+    }
+
+    /// The indices of the contacts whose email matches `email` case-insensitively, ascending.
+    func indices(ofEmail email: String) -> [Int] {
+        // The index is keyed by `lowercased()`, which is what `sameEmail` compares; the check
+        // keeps the two definitions from drifting apart unnoticed.
+        (emailIndex[email.lowercased()] ?? []).filter { ContactValidation.sameEmail(contacts[$0].email, email) }
+    }
+
+    func appendContact(_ contact: Contact) {
+        emailIndex[contact.email.lowercased(), default: []].append(contacts.count)
+        contacts.append(contact)
+    }
+
+    func changeEmail(of index: Int, to email: String) {
+        let old = contacts[index].email.lowercased()
+        emailIndex[old]?.removeAll { $0 == index }
+        if emailIndex[old]?.isEmpty == true { emailIndex[old] = nil }
+        contacts[index].email = email
+        var list = emailIndex[email.lowercased(), default: []]
+        list.insert(index, at: list.firstIndex { $0 > index } ?? list.count)
+        emailIndex[email.lowercased()] = list
     }
 
     /// The first live index, else the first soft-deleted one.
@@ -101,13 +123,13 @@ extension SandboxStore {
         let index = try contactIndex(id: id)
         let patch = try ContactPatch.parse(body: body, requireEmail: false)
         if let email = patch.email {
-            let taken = contacts.contains { !$0.deleted && $0.id != contacts[index].id && ContactValidation.sameEmail($0.email, email) }
+            let taken = indices(ofEmail: email).contains { !contacts[$0].deleted && contacts[$0].id != contacts[index].id }
             if taken {
                 throw APIError(
                     status: 409, code: "duplicate_resource", message: "A contact with this email already exists",
                     details: .object(["field": "email", "value": .string(email)]))
             }
-            contacts[index].email = email
+            changeEmail(of: index, to: email)
         }
         patch.apply(to: &contacts[index])
         contacts[index].deleted = false

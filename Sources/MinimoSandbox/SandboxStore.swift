@@ -14,6 +14,11 @@ actor SandboxStore {
     let keyPolicy: APIKeyPolicy
     var ledger: RateLimitLedger
     var contacts: [Contact]
+    /// Indices into `contacts` by lowercased email, ascending: upserts and lookups match by email
+    /// case-insensitively, and scanning every contact for each made a 10,000-row import
+    /// quadratic (seconds of CPU on the pool the sandbox shares with its host). Kept in step by
+    /// `appendContact` and `changeEmail`, the only places an email comes or changes.
+    var emailIndex: [String: [Int]] = [:]
     var definitions: [CustomFieldDefinition]
     var idempotencyRecords: [String: IdempotencyRecord] = [:]
     var scriptedFaults: [ScriptedFault] = []
@@ -32,6 +37,7 @@ actor SandboxStore {
         self.ledger = RateLimitLedger(rule: configuration.rateLimit)
         let seed = SeedData(contactCount: configuration.contactCount, seed: configuration.randomSeed)
         self.contacts = seed.contacts
+        for (index, contact) in seed.contacts.enumerated() { emailIndex[contact.email.lowercased(), default: []].append(index) }
         self.definitions = seed.definitions
         self.faults = configuration.faults
         self.faultRandom = SplitMix64(seed: configuration.randomSeed ^ 0xFA01_7FA0_17FA_017F)

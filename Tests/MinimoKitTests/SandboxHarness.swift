@@ -36,7 +36,9 @@ struct SandboxHarness {
         gate: QuotaGate.Configuration = .init(), recorder: ExchangeRecorder = ExchangeRecorder()
     ) throws -> MinimoClient {
         try MinimoClient(
-            configuration: MinimoConfiguration(baseURL: baseURL, apiKey: key, timeout: 10, retry: retry, gate: gate),
+            // 30 s: on a loaded CI machine the in-process sandbox can answer late, and a timeout
+            // here would become a retry that the tests count.
+            configuration: MinimoConfiguration(baseURL: baseURL, apiKey: key, timeout: 30, retry: retry, gate: gate),
             clock: clock, recorder: recorder)
     }
 
@@ -45,7 +47,7 @@ struct SandboxHarness {
             TransportRequest(
                 method: method, url: baseURL.absoluteString + path,
                 headers: [HTTPHeader("Content-Type", "application/json")], body: body?.serialized()),
-            timeout: 10)
+            timeout: 30)
         return (try? JSONValue.parse(response.body)) ?? .null
     }
 

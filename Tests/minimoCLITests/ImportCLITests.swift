@@ -224,7 +224,9 @@ import Testing
     }
 
     @Test func ctrlCStopsCleanlyLeavingTheRestQueuedAndTheSameCommandResumes() async throws {
-        try await withSandbox({ $0.rateLimit = RateLimitRule(limit: 20, window: .seconds(4)) }) { url in
+        // A 12 s window: the signal must land while the run waits for the reset, even when a
+        // loaded machine is slow to see the first window's rows (a 4 s window was missed on CI).
+        try await withSandbox({ $0.rateLimit = RateLimitRule(limit: 20, window: .seconds(12)) }) { url in
             let directory = try MultiProcessTests.temporaryDirectory("import-ctrl-c")
             defer { try? FileManager.default.removeItem(at: directory) }
             let environment = env(url, cache: directory.appendingPathComponent("cache"), key: "mn-test-ctrlc-0123456789")
