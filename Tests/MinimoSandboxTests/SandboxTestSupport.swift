@@ -43,7 +43,9 @@ struct SandboxClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(body.utf8))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        // 30 s: with the whole suite starting at once on 2 cores, an in-process sandbox can be slow to
+        // answer the first requests (10 s was missed on CI).
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Reply(
             status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
