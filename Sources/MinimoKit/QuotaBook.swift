@@ -45,7 +45,7 @@ struct QuotaBook: Sendable, Equatable {
         }
         var available = remaining - inFlight
         if priority == .background {
-            available -= Int((Double(snapshot.limit) * configuration.backgroundReserve).rounded(.up))
+            available -= configuration.reserve(of: snapshot.limit)
         }
         return available
     }
@@ -60,7 +60,7 @@ struct QuotaBook: Sendable, Equatable {
         guard now < end else { return until }
         var left = snapshot.remaining
         if priority == .background {
-            left -= Int((Double(snapshot.limit) * configuration.backgroundReserve).rounded(.up))
+            left -= configuration.reserve(of: snapshot.limit)
         }
         return left <= 0 ? max(until ?? end, end) : until
     }

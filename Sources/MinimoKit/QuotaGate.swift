@@ -56,6 +56,9 @@ public actor QuotaGate {
             self.leaseSeconds = leaseSeconds
             self.maxWait = maxWait
         }
+
+        /// Requests of a window of `limit` that background work leaves to interactive ones.
+        func reserve(of limit: Int) -> Int { Int((Double(limit) * backgroundReserve).rounded(.up)) }
     }
 
     private struct Waiter {

@@ -3,6 +3,8 @@ import MinimoKit
 import MinimoSandbox
 import Testing
 
+@testable import MinimoCache
+
 /// `minimo export`, run as a real process on a cache filled by a real `minimo sync` from a real
 /// sandbox: every format, the file's mode and atomic replacement, the freshness note, and the
 /// promise that an export sends nothing (the sandbox's request count does not move).
@@ -35,9 +37,12 @@ import Testing
 
     static func text(_ url: URL) throws -> String { String(decoding: try Data(contentsOf: url), as: UTF8.self) }
 
-    /// Rows of a CSV as dictionaries by header.
+    /// Rows of a CSV as dictionaries by header, read by the importer's RFC 4180 reader (the
+    /// writer's own unit tests use an independent one).
     static func rows(_ csv: String) -> (header: [String], rows: [[String: String]]) {
-        let records = RFC4180.records(csv)
+        var reader = CSVRecordReader(bytes: Array(csv.utf8), separator: UInt8(ascii: ","))
+        var records: [[String]] = []
+        while let record = try? reader.next() { records.append(record.fields) }
         guard let header = records.first else { return ([], []) }
         return (header, records.dropFirst().map { Dictionary(zip(header, $0), uniquingKeysWith: { first, _ in first }) })
     }
@@ -255,49 +260,5 @@ import Testing
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.contains("minimo-") }
             #expect(leftovers.isEmpty)
         }
-    }
-}
-
-/// An RFC 4180 reader: records of fields, quotes undone, nothing trimmed.
-enum RFC4180 {
-    static func records(_ text: String) -> [[String]] {
-        var records: [[String]] = []
-        var record: [String] = []
-        var field = String.UnicodeScalarView()
-        var quoted = false
-        var scalars = Array(text.unicodeScalars)[...]
-        while let scalar = scalars.popFirst() {
-            if quoted {
-                if scalar == "\"" {
-                    if scalars.first == "\"" {
-                        scalars.removeFirst()
-                        field.append("\"")
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case "\"" where field.isEmpty: quoted = true
-            case ",":
-                record.append(String(field))
-                field = .init()
-            case "\r" where scalars.first == "\n":
-                scalars.removeFirst()
-                record.append(String(field))
-                field = .init()
-                records.append(record)
-                record = []
-            default: field.append(scalar)
-            }
-        }
-        if !field.isEmpty || !record.isEmpty {
-            record.append(String(field))
-            records.append(record)
-        }
-        return records
     }
 }
