@@ -102,7 +102,11 @@ import Testing
 
             // Undone: nothing left to protect, the other process's value shows.
             try tmux.press("u")
-            let shown = try await tmux.waitUntil("the other process's value") { $0.contains("\"pro\"") && !$0.contains("1 unsaved") }
+            // Wait for the whole of what is checked: a frame reaches the terminal in several
+            // writes, and CI once captured the pane before the status bar's line.
+            let shown = try await tmux.waitUntil("the other process's value and the notice") {
+                $0.contains("\"pro\"") && !$0.contains("1 unsaved") && $0.contains("showing another minimo process's change")
+            }
             #expect(shown.contains("showing another minimo process's change"))
             #expect(shown.contains("\"Acme Corp\""))
         }
