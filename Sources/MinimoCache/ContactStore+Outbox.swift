@@ -40,7 +40,8 @@ extension ContactStore {
     /// Transactions are kept short so other processes' writes (a save in the TUI) wait at most
     /// one of them.
     public func queueBatch(
-        _ writes: [OutboxWrite], priority: RequestPriority = .background, batch: String?, transactionSize: Int = 1000
+        _ writes: [OutboxWrite], priority: RequestPriority = .background, batch: String?, checksConflicts: Bool = true,
+        transactionSize: Int = 1000
     ) async throws -> OutboxBatchQueued {
         var result = OutboxBatchQueued()
         let size = max(1, transactionSize)
@@ -53,7 +54,8 @@ extension ContactStore {
                 var queued = 0
                 var existing = 0
                 for write in chunk {
-                    let options = OutboxQueueOptions(idempotencyKey: write.idempotencyKey, priority: priority, batch: batch)
+                    let options = OutboxQueueOptions(
+                        idempotencyKey: write.idempotencyKey, priority: priority, batch: batch, checksConflicts: checksConflicts)
                     if try Self.enqueue(write.change, options: options, now: now, token: token, in: db).existing {
                         existing += 1
                     } else {
@@ -102,7 +104,8 @@ extension ContactStore {
             if let cached = try cachedContact(id: id, in: db) {
                 let edited = LocalEdit.apply(update, to: cached.contact.fields)
                 try store([try Contact(json: .object(edited))], fetchedAt: cached.fetchedAt, overlayUnsent: false, in: db)
-                (email, base) = (cached.contact.email, LocalEdit.base(of: cached.contact, for: update))
+                email = cached.contact.email
+                if options.checksConflicts { base = LocalEdit.base(of: cached.contact, for: update) }
             }
         case .upsert(let upsert):
             (kind, contactID, body, email) = (.upsert, nil, upsert.json, upsert.email)

@@ -43,6 +43,16 @@ public final class ContactStore: Sendable {
 
     public var databasePath: String { database.url.path }
 
+    /// Another store on the same database file and client, with its own outbox claims and its
+    /// own queue of drains. The drains of one store run one after the other; long background
+    /// work in the same process (the TUI's bulk edit, which may wait minutes for the quota)
+    /// drains through a sibling, so a save never waits behind it. Claims keep the two from
+    /// sending one entry twice, as they do between processes.
+    public func sibling() throws -> ContactStore {
+        try ContactStore(
+            client: client, databaseURL: database.url, policy: policy, clock: clock, exchangeLimit: exchangeLimit, claimLease: claimLease)
+    }
+
     static func emailKey(_ email: String) -> String { email.lowercased() }
 
     // MARK: - Lookup

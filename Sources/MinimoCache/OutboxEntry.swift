@@ -217,10 +217,18 @@ public struct OutboxQueueOptions: Sendable, Hashable {
     public var idempotencyKey: String?
     public var priority: RequestPriority
     public var batch: String?
+    /// Whether an update is checked against the server before it is sent (a GET, then the PUT
+    /// only when the fields it touches still hold what the edit started from). False for an
+    /// edit that sets a value whatever was there before (a bulk edit of marked contacts): it
+    /// is queued without base values and costs one request, not two.
+    public var checksConflicts: Bool
 
-    public init(idempotencyKey: String? = nil, priority: RequestPriority = .interactive, batch: String? = nil) {
+    public init(
+        idempotencyKey: String? = nil, priority: RequestPriority = .interactive, batch: String? = nil, checksConflicts: Bool = true
+    ) {
         self.idempotencyKey = idempotencyKey
         self.priority = priority
         self.batch = batch
+        self.checksConflicts = checksConflicts
     }
 }

@@ -67,11 +67,21 @@ public struct OutboxDrainOptions: Sendable {
     /// Called as soon as each entry's fate is known (before the wave is settled), from the
     /// task that sent it: progress bars follow it.
     public var progress: (@Sendable (OutboxSettled) -> Void)?
+    /// Only interactive entries (and the earlier edits of their contacts, which must go first):
+    /// a save in the TUI sends its own edit without waiting for a bulk edit's background ones.
+    public var interactiveOnly: Bool
+    /// At most this many entries in this drain (the first in the drain's order), nil: all. The
+    /// drains of one store run one at a time, so bulk work drains in short runs, and a save
+    /// between two of them waits for one run, not for the whole batch.
+    public var maxEntries: Int?
 
     public init(
-        batch: String? = nil, concurrency: Int = 1, waveSize: Int? = nil, progress: (@Sendable (OutboxSettled) -> Void)? = nil
+        batch: String? = nil, concurrency: Int = 1, waveSize: Int? = nil, interactiveOnly: Bool = false, maxEntries: Int? = nil,
+        progress: (@Sendable (OutboxSettled) -> Void)? = nil
     ) {
         self.batch = batch
+        self.interactiveOnly = interactiveOnly
+        self.maxEntries = maxEntries
         self.concurrency = max(1, concurrency)
         self.waveSize = max(1, waveSize ?? (concurrency <= 1 ? 1 : 8 * concurrency))
         self.progress = progress

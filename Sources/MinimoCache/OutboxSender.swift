@@ -205,13 +205,15 @@ struct OutboxSender: Sendable {
             emitted[index] = true
             plan.append(Step(entry: rows[index], priority: priority))
         }
-        for pass in [RequestPriority.interactive, .background] {
+        let passes: [RequestPriority] = options.interactiveOnly ? [.interactive] : [.interactive, .background]
+        for pass in passes {
             for (index, entry) in rows.enumerated() where !emitted[index] && entry.priority == pass {
                 guard inScope(entry), !leftToQueuer(entry) else { continue }
                 emit(index, at: entry.priority)
             }
         }
         report.leftToQueuers = rows.indices.filter { !emitted[$0] && inScope(rows[$0]) && leftToQueuer(rows[$0]) }.count
+        if let most = options.maxEntries, plan.count > most { return Array(plan.prefix(max(0, most))) }
         return plan
     }
 

@@ -31,6 +31,23 @@ public enum AppAction: Sendable {
     case cacheWatched(CacheWatch, ownWork: Bool)
     /// The open contact as the cache now holds it, read again after a watch saw its row change.
     case contactReloaded(Contact, fetchedAt: Date, CacheChange)
+    /// The plan of a bulk edit, read from the cache (or why it could not be).
+    case bulkPlanned(Result<BulkPlan, BulkFailure>)
+    /// A bulk edit is queued (or was found unfinished at start-up) and being sent.
+    case bulkQueued(BulkRun)
+    /// One of a bulk edit's entries was answered: count them again.
+    case bulkSettled(batch: String)
+    /// A bulk edit's entries by state, counted in the outbox.
+    case bulkProgress(batch: String, [OutboxEntry.State: Int])
+    /// The pending entries of a bulk edit were dropped; `inFlight` were already claimed for
+    /// sending and still go out.
+    case bulkCancelled(batch: String, dropped: Int, inFlight: Int)
+}
+
+/// Why a bulk edit could not be planned or queued: a sentence.
+public struct BulkFailure: Error, Sendable, Hashable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
 }
 
 /// Work the reducer asks for; the runtime does it (through `ContactStore`) and answers with
@@ -52,4 +69,12 @@ public enum AppEffect: Sendable, Hashable {
     case watchCache(ContactID?)
     /// Read the open contact again from the cache: another process changed its row.
     case reloadContact(ContactID, CacheChange)
+    /// Plan a bulk change of these contacts from the cache.
+    case planBulk(BulkChange, [ContactID])
+    /// Queue the plan's updates (background priority, one batch) and send them.
+    case startBulk(BulkPlan)
+    /// Count a bulk edit's entries by state (on the tick, while it runs).
+    case watchBulk(String)
+    /// Drop what of a bulk edit has not been sent.
+    case cancelBulk(String)
 }

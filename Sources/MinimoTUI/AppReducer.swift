@@ -24,8 +24,11 @@ extension AppState {
             forceRedraw = true
         case .tick(let date):
             now = date
-            // Once a second: has another process changed the outbox or the open contact?
-            return [.watchCache(contact?.id)]
+            // Once a second: has another process changed the outbox or the open contact? And
+            // how far is the bulk edit?
+            var effects: [AppEffect] = [.watchCache(contact?.id)]
+            if let bulk, !bulk.isFinished { effects.append(.watchBulk(bulk.batch)) }
+            return effects
         case .quota(let status):
             // A new observation of the quota headers means the server just answered.
             if let seen = status.snapshot?.observedAt, seen != quota?.snapshot?.observedAt { online = true }
@@ -112,6 +115,8 @@ extension AppState {
                 // Show the contact as the cache now holds it (the server's answer was stored).
                 if let contact, let email = contact.email { return [.lookup(email: email, refresh: false), .loadExchanges(contact)] }
             }
+        case .bulkPlanned, .bulkQueued, .bulkSettled, .bulkProgress, .bulkCancelled:
+            return reduceBulk(action)
         case .cacheWatched(let watch, let ownWork):
             let previous = cacheWatch?.contact
             cacheWatch = watch
@@ -263,6 +268,12 @@ extension AppState {
             return [.editExternally(LocalEditPreview.apply(draft, to: contact.customFields))]
         case .character("y"):
             return copySelection()
+        case .character("b"):
+            openBulk()
+            return []
+        case .character("X"):
+            askCancelBulk()
+            return []
         default:
             break
         }
@@ -336,6 +347,8 @@ extension AppState {
             focus = .fields
             return [.lookup(email: email, refresh: false)]
         }
+        if key == .character("m") { toggleMark(); return [] }
+        if key == .character("M") { toggleMarkAll(); return [] }
         if let step = scrollStep(key, page: max(1, size.rows - 8)) {
             resultSelection = min(max(0, resultSelection + step), max(0, results.count - 1))
         }
@@ -480,6 +493,15 @@ extension AppState {
             default:
                 if let step = scrollStep(key, page: max(1, size.rows - 4)) { overlayScroll = max(0, overlayScroll + step) }
             }
+        case .bulk(let editing):
+            return handleBulkOverlay(key, editing)
+        case .bulkPlanning:
+            if key == .escape { overlay = nil }
+        case .bulkReview(let plan):
+            return handleBulkReview(key, plan)
+        case .confirmCancelBulk:
+            overlay = nil
+            if key == .character("y"), let bulk { return [.cancelBulk(bulk.batch)] }
         case .command(var editor):
             switch key {
             case .escape:
@@ -507,6 +529,11 @@ extension AppState {
         case "sync":
             flash = "sync started (background priority: your lookups go first)"
             return [.sync]
+        case "bulk":
+            openBulk()
+        case "unmark":
+            flash = "unmarked \(marks.count) contact(s)"
+            marks.clear()
         case "profile":
             lastError = words.count > 1
                 ? "to switch profile, quit and run: minimo --profile \(words[1])"
@@ -514,7 +541,7 @@ extension AppState {
         case nil:
             break
         default:
-            lastError = "unknown command :\(text) (try :q, :w, :sync, :profile NAME)"
+            lastError = "unknown command :\(text) (try :q, :w, :sync, :bulk, :unmark, :profile NAME)"
         }
         return []
     }

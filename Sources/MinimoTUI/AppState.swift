@@ -23,6 +23,14 @@ public enum Overlay: Sendable, Hashable {
     case exchange(RawExchange)
     /// The `:` command line.
     case command(LineEditor)
+    /// Choosing a bulk edit of the marked contacts (`b`).
+    case bulk(BulkEditing)
+    /// Reading the cache for the plan of this change.
+    case bulkPlanning(BulkChange)
+    /// The plan of a bulk edit: counts, requests, ETA and each contact's JSON; `y` queues it.
+    case bulkReview(BulkPlan)
+    /// Cancel the running bulk edit (`X`)?
+    case confirmCancelBulk
 }
 
 /// An inline edit of a custom field: first its key (when adding), then its value.
@@ -127,6 +135,12 @@ public struct AppState: Sendable {
     public var externalChange: ExternalChange?
     /// Its newer copy, while unsaved changes keep it from being shown.
     public var heldReload: HeldReload?
+    /// Contacts marked (`m`, `M`) for a bulk edit.
+    public var marks = Marks()
+    /// The bulk edit being sent, followed in the status bar.
+    public var bulk: BulkRun?
+    /// The share of the quota background work leaves to interactive requests (for ETAs).
+    public var backgroundReserve = 0.2
     public var shouldQuit = false
     /// Set by Ctrl-L: the next frame repaints everything.
     public var forceRedraw = false

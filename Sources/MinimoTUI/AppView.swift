@@ -46,11 +46,20 @@ public enum AppView {
             hints = [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")]
         } else if state.focus == .search {
             hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave"), KeyHint(key: "?", label: "help")]
+        } else if state.focus == .results {
+            hints = [KeyHint(key: "?", label: "help"), KeyHint(key: "m", label: "mark")]
+            if !state.marks.isEmpty { hints.append(KeyHint(key: "b", label: "bulk edit", shortLabel: "bulk")) }
+            hints += [KeyHint(key: "Enter", label: "open"), KeyHint(key: "/", label: "search", shortLabel: "find"), KeyHint(key: "q", label: "quit")]
+        }
+        if let bulk = state.bulk, !bulk.isFinished, state.editing == nil {
+            hints.insert(KeyHint(key: "X", label: "cancel bulk", shortLabel: "cancel"), at: min(1, hints.count))
         }
         var bar = StatusBar(
             profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
         bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
+        bar.marked = state.marks.count
+        bar.bulkProgress = state.bulk.map { $0.progress(now: state.now, quota: state.quota, reserve: state.backgroundReserve) }
         return bar
     }
 
@@ -84,7 +93,8 @@ enum PaneViews {
 
     static func results(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
         let focused = state.focus == .results && state.overlay == nil
-        let inner = AppView.box("Contacts", trailing: "\(state.results.count)", focused: focused, lines: lines).draw(in: rect, on: &canvas)
+        let trailing = state.marks.isEmpty ? "\(state.results.count)" : "\(state.results.count) · \(state.marks.count) marked"
+        let inner = AppView.box("Contacts", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
         if state.results.isEmpty, let failure = state.lookupFailure, failure.email == state.search.text {
             let text = "Lookup failed: " + TerminalText.sanitize(failure.message)
@@ -108,9 +118,12 @@ enum PaneViews {
             let selected = index == state.resultSelection
             let style: CellStyle = selected ? (focused ? .selection : CellStyle(.normal, reverse: true)) : .normal
             let open = summary.id == state.contact?.id ? "›" : " "
-            let text = open + TerminalText.sanitize(summary.email ?? "(no email) #\(summary.id.rawValue)")
+            let marked = state.marks.contains(summary.id)
+            let text = open + (state.marks.isEmpty ? "" : " ") + TerminalText.sanitize(summary.email ?? "(no email) #\(summary.id.rawValue)")
             if selected { canvas.fill(Rect(column: inner.column, row: inner.row + line, width: inner.width, height: 1), style: style) }
             canvas.put(text: text, line: line, in: inner, style: style)
+            // The mark sits between the open marker and the address, in its own colour.
+            if marked { canvas.put(text: "*", line: line, in: inner, offset: 1, style: selected ? style.bolded : .accent.bolded) }
         }
     }
 

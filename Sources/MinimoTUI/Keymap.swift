@@ -15,7 +15,7 @@ public enum Keymap {
             Entry(keys: "L", action: "request log: every exchange; Enter shows one raw"),
             Entry(keys: "R", action: "refresh the contact from the API, bypassing the cache"),
             Entry(keys: "y", action: "copy the selected value (in the raw view: the body) with OSC 52"),
-            Entry(keys: ":", action: "command line: :q  :w  :sync  :profile NAME"),
+            Entry(keys: ":", action: "command line: :q  :w  :sync  :bulk  :unmark  :profile NAME"),
             Entry(keys: "?", action: "this help"),
             Entry(keys: "Ctrl-L", action: "redraw the screen"),
             Entry(keys: "q  Ctrl-C", action: "quit (asks first when there are unsaved changes, which are kept as a draft)"),
@@ -30,6 +30,13 @@ public enum Keymap {
         ]),
         ("Consent", [
             Entry(keys: "Space", action: "toggle the selected channel (email, WhatsApp)"),
+        ]),
+        ("Bulk edits", [
+            Entry(keys: "m", action: "in the contact list: mark or unmark the selected contact (and move down)"),
+            Entry(keys: "M", action: "mark every contact the list shows (again: unmark them); marks survive a new search"),
+            Entry(keys: "b", action: "bulk edit of the marked contacts: set or unset a field, set consent; a review shows requests and ETA"),
+            Entry(keys: "X", action: "cancel the bulk edit being sent (what has not gone out is dropped)"),
+            Entry(keys: ":unmark", action: "clear every mark"),
         ]),
     ]
 }

@@ -84,6 +84,15 @@ enum OverlayViews {
         case .exchange(let exchange):
             RawExchangeView.draw(exchange, scroll: state.overlayScroll, title: "Exchange · Esc back · y copies the body", in: rect,
                                  focused: true, lines: lines, on: &canvas)
+        case .bulk(let editing):
+            return bulk(editing, state: state, in: rect, lines: lines, on: &canvas)
+        case .bulkPlanning(let change):
+            dialog(["Reading the cache for: " + TerminalText.sanitize(change.summary) + "…", "", "Esc: back"], title: "Bulk edit",
+                   in: rect, lines: lines, on: &canvas)
+        case .bulkReview(let plan):
+            bulkReview(plan, state: state, in: rect, lines: lines, on: &canvas)
+        case .confirmCancelBulk:
+            confirmCancelBulk(state, in: rect, lines: lines, on: &canvas)
         case .command(let editor):
             let row = Rect(column: rect.column, row: rect.maxRow - 1, width: rect.width, height: 1)
             canvas.fill(row, style: .normal)

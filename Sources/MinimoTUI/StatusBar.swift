@@ -23,6 +23,10 @@ public struct StatusBar: Sendable, Hashable {
     /// A passing message ("saved", "copied"), shown where the error goes when there is none.
     public var notice: String?
     public var hints: [KeyHint]
+    /// Contacts marked for a bulk edit.
+    public var marked = 0
+    /// A bulk edit being sent: `bulk 3/5 · ETA 40 s`.
+    public var bulkProgress: String?
     /// Fewest columns kept for the error before hints are shortened for it.
     public static let errorReserve = 24
     /// Under this share of the limit left, the quota turns to warning.
@@ -99,6 +103,8 @@ public struct StatusBar: Sendable, Hashable {
 
     var edits: Span? {
         var parts: [String] = []
+        if let bulkProgress { parts.append(bulkProgress) }
+        if marked > 0 { parts.append("\(marked) marked") }
         if unsavedEdits > 0 { parts.append("\(unsavedEdits) unsaved") }
         if unsentEdits > 0 { parts.append("\(unsentEdits) unsent") }
         guard !parts.isEmpty else { return nil }

@@ -121,13 +121,14 @@ final class CacheWatcher: @unchecked Sendable {
 /// looked at for other processes' changes). Network and database work run as Swift tasks
 /// through `ContactStore` and come back as actions.
 public final class TUIApp: @unchecked Sendable {
-    private let store: ContactStore
+    let store: ContactStore
     private var state: AppState
-    private let inbox = ActionInbox()
+    let inbox = ActionInbox()
     private var searchTask: Task<Void, Never>?
     private var lookupTask: Task<Void, Never>?
-    private var background: [Task<Void, Never>] = []
-    private let ownWork = OwnWork()
+    var background: [Task<Void, Never>] = []
+    let ownWork = OwnWork()
+    let bulkRunner = BulkRunner()
     private let watcher = CacheWatcher()
     /// The signal that ended the session (SIGHUP when the terminal went away), or 0 when the
     /// user quit: the process should then end as that signal would have ended it (status 128+N).
@@ -136,6 +137,7 @@ public final class TUIApp: @unchecked Sendable {
     public init(store: ContactStore, profile: String?, host: String?, isDemo: Bool) {
         self.store = store
         self.state = AppState(size: TerminalSize(columns: 80, rows: 24), profile: profile, host: host, isDemo: isDemo)
+        state.backgroundReserve = store.client.configuration.gate.backgroundReserve
     }
 
     /// Runs until the user quits. Blocks the calling thread: call it from a thread of its own.
@@ -231,6 +233,7 @@ public final class TUIApp: @unchecked Sendable {
             await Self.loadDefinitions(store: store, inbox: inbox)
         })
         let ownWork = self.ownWork
+        let runner = self.bulkRunner
         background.append(Task {
             await first?.value
             await Self.retryOutbox(store: store, inbox: inbox, ownWork: ownWork)
@@ -241,6 +244,10 @@ public final class TUIApp: @unchecked Sendable {
             guard !drafts.isEmpty else { return }
             let names = drafts.prefix(3).map { $0.email ?? "#\($0.contactID.rawValue)" }.joined(separator: ", ")
             inbox.post(.flash("\(drafts.count) unsaved draft(s) kept from last time (\(names)): open the contact to review", isError: false))
+        })
+        background.append(Task {
+            await first?.value
+            await Self.resumeBulk(store: store, inbox: inbox, ownWork: ownWork, runner: runner)
         })
     }
 
@@ -268,7 +275,9 @@ public final class TUIApp: @unchecked Sendable {
                 // entries sent from here are still that process's edits.
                 let own = ownWork.queuedAny(of: waiting)
                 if own { ownWork.begin(showsResult: false) }
-                let report = await store.sendOutbox()
+                // Interactive edits only: a bulk edit's background entries go through its own
+                // store (see `BulkRunner`), and another process's import is left to that import.
+                let report = await store.sendOutbox(OutboxDrainOptions(interactiveOnly: true))
                 let left = (try? await store.unconfirmedOutboxCount()) ?? waiting.count
                 inbox.post(.outboxDrained(sent: report.sent, left: left, offline: report.stoppedByNetwork))
                 if report.stoppedBy == nil { inbox.post(.connectivity(online: true)) }
@@ -330,7 +339,8 @@ public final class TUIApp: @unchecked Sendable {
                     let entry = try await store.queueUpdate(contactID: id, update)
                     ownWork.remember(entry.seq)
                     try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
-                    let report = await store.sendOutbox()
+                    // Its own edit (and earlier ones of the contact), not a bulk edit's queue.
+                    let report = await store.sendOutbox(OutboxDrainOptions(interactiveOnly: true))
                     let saved = try? await store.cachedContact(id: id)?.contact
                     // Its own entry and a count: beside an import, the outbox may hold 10,000 rows.
                     let mine = (try? await store.outboxEntry(entry.seq)).flatMap { $0 }.flatMap { $0.state == .done ? nil : $0 }
@@ -368,6 +378,8 @@ public final class TUIApp: @unchecked Sendable {
                 guard let cached = try? await store.cachedContact(id: id) else { return }
                 inbox.post(.contactReloaded(cached.contact, fetchedAt: cached.fetchedAt, change))
             }
+        case .planBulk, .startBulk, .watchBulk, .cancelBulk:
+            performBulk(effect)
         case .copy(let text):
             // OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
             let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"

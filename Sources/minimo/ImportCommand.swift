@@ -221,37 +221,11 @@ enum ImportOutput {
         }
     }
 
-    /// The window's length is not in the headers (limit, remaining and reset are): one minute is
-    /// assumed, Minimo's plans being per minute, unless the reset is further away than that.
-    static let assumedWindow: Double = 60
-
-    /// How long `requests` background requests take at the shared quota: what the current
-    /// window still allows background work (the remaining less the interactive reserve), then
-    /// (1 − reserve) × limit per window.
-    static func eta(requests: Int, quota: QuotaSnapshot?, reserve: Double, now: Date = Date()) -> String {
-        guard requests > 0 else { return "nothing to send" }
-        guard let quota, quota.limit > 0 else {
-            return "unknown until the server answers once (the quota is unknown: no minimo process on this key has had an answer)"
-        }
-        let kept = Int((Double(quota.limit) * reserve).rounded(.up))
-        let perWindow = max(1, quota.limit - kept)
-        let untilReset = quota.resetAt.map { max(0, $0.timeIntervalSince(now)) } ?? 0
-        let windowOver = quota.resetAt.map { $0 <= now } ?? true
-        let nowAllowed = windowOver ? perWindow : max(0, quota.remaining - kept)
-        let window = max(assumedWindow, untilReset)
-        let basis = "\(perWindow) of \(quota.limit) requests per window go to background work (\(Int(reserve * 100))% kept for interactive use); \(windowOver ? "a new window" : "\(nowAllowed) left now, reset in \(Int(untilReset.rounded(.up))) s"); a window assumed to last \(Int(window)) s"
-        if requests <= nowAllowed { return "within the current window (\(basis))" }
-        let windows = Int((Double(requests - nowAllowed) / Double(perWindow)).rounded(.up))
-        let seconds = (windowOver ? 0 : untilReset) + Double(windows - (windowOver ? 1 : 0)) * window
-        return "about \(duration(seconds)) (\(basis))"
+    static func eta(requests: Int, quota: QuotaSnapshot?, reserve: Double) -> String {
+        QuotaETA(requests: requests, quota: quota, reserve: reserve).explained
     }
 
-    static func duration(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded(.up))
-        if total < 60 { return "\(total) s" }
-        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
-        return "\(total / 3600) h \(total % 3600 / 60) min"
-    }
+    static func duration(_ seconds: Double) -> String { QuotaETA.duration(seconds) }
 
     static func ago(_ date: Date) -> String {
         "\(duration(max(0, Date().timeIntervalSince(date)))) ago"

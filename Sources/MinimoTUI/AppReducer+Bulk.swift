@@ -1,0 +1,196 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// Marks and bulk edits: `m` marks the selected contact, `M` everything the list shows, `b`
+/// chooses a change for the marked contacts, the review says what it costs, `y` queues it at
+/// background priority; the status bar follows it, `X` cancels what has not gone out.
+extension AppState {
+    /// `m` in the contact list: marks or unmarks the selected contact and moves to the next,
+    /// so a run of contacts is marked by pressing `m` repeatedly.
+    mutating func toggleMark() {
+        guard results.indices.contains(resultSelection) else { return }
+        marks.toggle(results[resultSelection])
+        resultSelection = min(resultSelection + 1, max(0, results.count - 1))
+    }
+
+    /// `M`: marks everything the current filter shows; when all of it is marked already,
+    /// unmarks it instead.
+    mutating func toggleMarkAll() {
+        guard !results.isEmpty else { return }
+        if results.allSatisfy({ marks.contains($0.id) }) {
+            for summary in results { marks.unmark(summary.id) }
+            flash = "unmarked the \(results.count) shown; \(marks.count) still marked"
+        } else {
+            for summary in results { marks.mark(summary) }
+            flash = "\(marks.count) marked: b for a bulk edit"
+        }
+    }
+
+    /// `b`: the bulk-edit menu, for the marked contacts.
+    mutating func openBulk() {
+        guard !marks.isEmpty else {
+            flash = "no contact marked: m marks the selected one, M all shown"
+            return
+        }
+        if let bulk, !bulk.isFinished {
+            lastError = "a bulk edit is still being sent (\(bulk.sent)/\(bulk.total)): wait for it, or X to cancel it"
+            return
+        }
+        overlay = .bulk(BulkEditing())
+    }
+
+    /// `X`: asks before cancelling the running bulk edit.
+    mutating func askCancelBulk() {
+        guard let bulk, !bulk.isFinished else {
+            flash = "no bulk edit is being sent"
+            return
+        }
+        overlay = .confirmCancelBulk
+    }
+
+    /// The field a bulk edit names: a definition's key matched by key or display name
+    /// (ignoring case); any other single word is taken as a key as typed.
+    func bulkFieldKey(_ text: String) -> Result<String, BulkFailure> {
+        let typed = text.trimmingCharacters(in: .whitespaces)
+        if let definition = definitionNamed(typed) { return .success(definition.key) }
+        guard !typed.isEmpty, !typed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            return .failure(BulkFailure("a key is a single word, like plan or signup_date"))
+        }
+        return .success(typed)
+    }
+
+    func definitionNamed(_ text: String) -> CustomFieldDefinition? {
+        definitions.first { $0.matches(key: text) } ?? definitions.first { $0.displayName.lowercased() == text.lowercased() }
+    }
+
+    mutating func handleBulkOverlay(_ key: KeyEvent, _ editing: BulkEditing) -> [AppEffect] {
+        var editing = editing
+        if key == .escape {
+            overlay = nil
+            return []
+        }
+        switch editing.stage {
+        case .menu:
+            switch key {
+            case .character("f"): editing.stage = .key(setting: true)
+            case .character("x"): editing.stage = .key(setting: false)
+            case .character("q"): overlay = nil; return []
+            case .character("e"): return planBulk(.consent(MarketingConsent(email: true, whatsapp: nil)))
+            case .character("E"): return planBulk(.consent(MarketingConsent(email: false, whatsapp: nil)))
+            case .character("w"): return planBulk(.consent(MarketingConsent(email: nil, whatsapp: true)))
+            case .character("W"): return planBulk(.consent(MarketingConsent(email: nil, whatsapp: false)))
+            default: return []
+            }
+            overlay = .bulk(editing)
+            return []
+        case .key(let setting):
+            guard key == .enter else { break }
+            switch bulkFieldKey(editing.editor.text) {
+            case .failure(let failure):
+                editing.error = failure.message
+            case .success(let fieldKey):
+                guard setting else { return planBulk(.unsetField(key: fieldKey)) }
+                editing.stage = .value(key: fieldKey)
+                editing.editor = LineEditor()
+                editing.error = nil
+            }
+            overlay = .bulk(editing)
+            return []
+        case .value(let fieldKey):
+            guard key == .enter else { break }
+            switch FieldValueParser.parse(editing.editor.text, definition: definition(for: fieldKey), original: nil) {
+            case .success(let value):
+                return planBulk(value == .null ? .unsetField(key: fieldKey) : .setField(key: fieldKey, value: value))
+            case .failure(let error):
+                editing.error = error.message
+                overlay = .bulk(editing)
+                return []
+            }
+        }
+        if editing.stage != .menu, key != .enter {
+            _ = editing.editor.handle(key)
+            editing.error = nil
+        }
+        overlay = .bulk(editing)
+        return []
+    }
+
+    mutating func planBulk(_ change: BulkChange) -> [AppEffect] {
+        overlay = .bulkPlanning(change)
+        return [.planBulk(change, marks.ids)]
+    }
+
+    mutating func handleBulkReview(_ key: KeyEvent, _ plan: BulkPlan) -> [AppEffect] {
+        switch key {
+        case .character("y"):
+            overlay = nil
+            guard plan.requests > 0 else {
+                flash = "nothing to send: the \(plan.items.count) marked contact(s) already hold it"
+                return []
+            }
+            flash = "queueing \(plan.requests) update(s)…"
+            return [.startBulk(plan)]
+        case .character("n"), .escape, .character("q"):
+            overlay = nil
+        default:
+            if let step = scrollStep(key, page: max(1, size.rows - 12)) {
+                overlayScroll = min(max(0, overlayScroll + step), max(0, plan.items.count - 1))
+            }
+        }
+        return []
+    }
+
+    mutating func reduceBulk(_ action: AppAction) -> [AppEffect] {
+        switch action {
+        case .bulkPlanned(let result):
+            guard case .bulkPlanning? = overlay else { return [] }  // left meanwhile with Esc
+            switch result {
+            case .success(let plan):
+                overlay = .bulkReview(plan)
+                overlayScroll = 0
+            case .failure(let failure):
+                overlay = nil
+                lastError = "bulk edit not planned: " + failure.message
+            }
+        case .bulkQueued(let run):
+            bulk = run
+            lastError = nil
+            flash = run.resumed
+                ? "resuming a bulk edit from earlier: \(run.unsent) of \(run.total) still to send (X cancels)"
+                : "queued \(run.unsent) update(s) at background priority: sending (X cancels)"
+        case .bulkSettled(let batch):
+            // Counted again at most 4 times a second (the tick counts too): a fast server
+            // answers hundreds a second.
+            guard var run = bulk, run.batch == batch, now.timeIntervalSince(run.countedAt) >= 0.25 else { return [] }
+            run.countedAt = now
+            bulk = run
+            return [.watchBulk(batch)]
+        case .bulkProgress(let batch, let counts):
+            guard var run = bulk, run.batch == batch else { return [] }
+            run.counts = counts
+            if run.isFinished {
+                bulk = nil
+                var text = run.cancelled ? "bulk edit cancelled: \(run.sent) sent before it stopped" : "bulk edit done: \(run.sent) of \(run.total) sent"
+                if run.refused > 0 {
+                    text += ", \(run.refused) refused (see minimo outbox list)"
+                    lastError = text
+                } else {
+                    flash = text
+                }
+            } else {
+                bulk = run
+            }
+        case .bulkCancelled(let batch, let dropped, let inFlight):
+            if bulk?.batch == batch { bulk?.cancelled = true }
+            var text = "bulk edit cancelled: \(dropped) update(s) dropped unsent"
+            if inFlight > 0 { text += "; \(inFlight) already on their way still go out" }
+            if (bulk?.sent ?? 0) > 0 { text += "; the \(bulk?.sent ?? 0) sent stay" }
+            flash = text
+            return [.watchBulk(batch)]
+        default:
+            break
+        }
+        return []
+    }
+}
