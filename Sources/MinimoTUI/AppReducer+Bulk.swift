@@ -157,7 +157,7 @@ extension AppState {
             bulk = run
             lastError = nil
             flash = run.resumed
-                ? "resuming a bulk edit from earlier: \(run.unsent) of \(run.total) still to send (X cancels)"
+                ? "resuming an earlier bulk edit: \(run.unsent) of \(run.total) left (X cancels)"
                 : "queued \(run.unsent) update(s) at background priority: sending (X cancels)"
         case .bulkSettled(let batch):
             // Counted again at most 4 times a second (the tick counts too): a fast server

@@ -51,7 +51,7 @@ public enum AppView {
             if !state.marks.isEmpty { hints.append(KeyHint(key: "b", label: "bulk edit", shortLabel: "bulk")) }
             hints += [KeyHint(key: "Enter", label: "open"), KeyHint(key: "/", label: "search", shortLabel: "find"), KeyHint(key: "q", label: "quit")]
         }
-        if let bulk = state.bulk, !bulk.isFinished, state.editing == nil {
+        if let bulk = state.bulk, !bulk.isFinished, state.editing == nil, state.focus != .search {
             hints.insert(KeyHint(key: "X", label: "cancel bulk", shortLabel: "cancel"), at: min(1, hints.count))
         }
         var bar = StatusBar(

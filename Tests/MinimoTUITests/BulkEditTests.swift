@@ -188,7 +188,7 @@ import Testing
     @Test func aFinishedRunWithRefusalsSaysSoAsAnError() {
         var state = listed()
         _ = state.reduce(.bulkQueued(BulkRun(batch: "bulk-y", summary: nil, counts: [.pending: 3], startedAt: Self.now, resumed: true)))
-        #expect(state.flash?.contains("resuming a bulk edit from earlier: 3 of 3") == true)
+        #expect(state.flash?.contains("resuming an earlier bulk edit: 3 of 3 left") == true)
         _ = state.reduce(.bulkProgress(batch: "bulk-y", [.done: 2, .failed: 1]))
         #expect(state.bulk == nil)
         #expect(state.lastError == "bulk edit done: 2 of 3 sent, 1 refused (see minimo outbox list)")
