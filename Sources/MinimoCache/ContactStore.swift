@@ -286,9 +286,21 @@ public final class ContactStore: Sendable {
                 guard let contact = try? Contact(json: JSONValue.parse(row["json"] as Data)) else { return nil }
                 return ContactSummary(
                     id: contact.id, email: contact.email, phone: contact.phone,
-                    fetchedAt: Date(timeIntervalSince1970: row["fetchedAt"]), deleted: row["deleted"])
+                    fetchedAt: Date(timeIntervalSince1970: row["fetchedAt"]), deleted: row["deleted"], name: Self.displayName(of: contact),
+                    status: contact.status, customFields: contact.customFields)
             }
         }
+    }
+
+    /// "Ada Lovelace": the contact's first and last name, or its FIRST_NAME and LAST_NAME custom
+    /// fields (any spelling), nil when it has neither.
+    static func displayName(of contact: Contact) -> String? {
+        func field(_ key: String) -> String? {
+            contact.customFields.first { $0.key.lowercased() == key }?.value.stringValue
+        }
+        let parts = [contact.firstName ?? field("first_name"), contact.lastName ?? field("last_name")].compactMap { $0 }
+            .filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     static func likeEscaped(_ text: String) -> String {

@@ -54,8 +54,19 @@ public struct ContactSummary: Sendable, Hashable, Identifiable {
     public var phone: String?
     public var fetchedAt: Date
     public var deleted: Bool
+    /// First and last name, from the contact's own fields or its FIRST_NAME/LAST_NAME fields.
+    public var name: String?
+    public var status: String?
+    /// Custom fields, for the list's columns.
+    public var customFields: [String: JSONValue]
 
-    public init(id: ContactID, email: String?, phone: String?, fetchedAt: Date, deleted: Bool) {
+    public init(
+        id: ContactID, email: String?, phone: String?, fetchedAt: Date, deleted: Bool, name: String? = nil, status: String? = nil,
+        customFields: [String: JSONValue] = [:]
+    ) {
+        self.name = name
+        self.status = status
+        self.customFields = customFields
         self.id = id
         self.email = email
         self.phone = phone

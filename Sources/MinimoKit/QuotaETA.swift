@@ -4,8 +4,10 @@ import Foundation
 /// window still allows background work (the remaining less the interactive reserve), then
 /// (1 − reserve) × limit per window. The import's plan and the TUI's bulk review both say it.
 ///
-/// The window's length is not in the headers (limit, remaining and reset are): one minute is
-/// assumed, Minimo's plans being per minute, unless the reset is further away than that.
+/// The window's length is not in the headers (limit, remaining and reset are): the caller may
+/// pass what it has seen (the longest time to a reset any answer gave: the first request of a
+/// window sees nearly all of it); otherwise one minute is assumed, Minimo's plans being per
+/// minute. Either way, never less than the time to the current reset.
 public struct QuotaETA: Sendable, Hashable {
     public enum Estimate: Sendable, Hashable {
         /// Nothing to send.
@@ -30,7 +32,7 @@ public struct QuotaETA: Sendable, Hashable {
     public var windowSeconds: Double
     public var reserve: Double
 
-    public init(requests: Int, quota: QuotaSnapshot?, reserve: Double, now: Date = Date()) {
+    public init(requests: Int, quota: QuotaSnapshot?, reserve: Double, now: Date = Date(), observedWindow: Double? = nil) {
         self.reserve = reserve
         guard let quota, quota.limit > 0 else {
             (estimate, perWindow, limit, allowedNow, secondsUntilReset, windowSeconds) =
@@ -42,7 +44,7 @@ public struct QuotaETA: Sendable, Hashable {
         let untilReset = quota.resetAt.map { max(0, $0.timeIntervalSince(now)) } ?? 0
         let windowOver = quota.resetAt.map { $0 <= now } ?? true
         let nowAllowed = windowOver ? perWindow : max(0, quota.remaining - kept)
-        let window = max(Self.assumedWindow, untilReset)
+        let window = max(observedWindow.flatMap { $0 > 0 ? $0 : nil } ?? Self.assumedWindow, untilReset)
         (self.perWindow, limit, allowedNow, secondsUntilReset, windowSeconds) =
             (perWindow, quota.limit, windowOver ? nil : nowAllowed, untilReset, window)
         if requests <= 0 {
@@ -73,7 +75,7 @@ public struct QuotaETA: Sendable, Hashable {
             return "unknown until the server answers once (the quota is unknown: no minimo process on this key has had an answer)"
         case .withinWindow, .seconds:
             let now = allowedNow.map { "\($0) left now, reset in \(Int(secondsUntilReset.rounded(.up))) s" } ?? "a new window"
-            let basis = "\(perWindow) of \(limit) requests per window go to background work (\(Int(reserve * 100))% kept for interactive use); \(now); a window assumed to last \(Int(windowSeconds)) s"
+            let basis = "\(perWindow) of \(limit) requests per window go to background work (\(Int(reserve * 100))% kept for interactive use); \(now); a window taken to last \(Int(windowSeconds.rounded())) s"
             return "\(short) (\(basis))"
         }
     }

@@ -33,10 +33,14 @@ extension AppState {
             // A new observation of the quota headers means the server just answered.
             if let seen = status.snapshot?.observedAt, seen != quota?.snapshot?.observedAt { online = true }
             quota = status
+            if let snapshot = status.snapshot, let reset = snapshot.resetAt {
+                observedWindow = max(observedWindow ?? 0, reset.timeIntervalSince(snapshot.observedAt))
+            }
         case .searchResults(let query, let summaries):
             guard query == search.text else { return [] }  // an older query's answer
             results = summaries
             resultSelection = min(resultSelection, max(0, summaries.count - 1))
+            applySort()
         case .contactLoaded(let lookup):
             let isNewContact = contact?.id != lookup.contact.id
             var effects: [AppEffect] = []
@@ -72,6 +76,7 @@ extension AppState {
             if offline { online = false }
         case .definitionsLoaded(let definitions):
             self.definitions = definitions
+            applySort()  // a column named by display name finds its field now
         case .exchangesLoaded(let exchanges):
             self.exchanges = exchanges
         case .logLoaded(let log):
@@ -348,6 +353,8 @@ extension AppState {
             return [.lookup(email: email, refresh: false)]
         }
         if key == .character("m") { toggleMark(); return [] }
+        if key == .character("o") { cycleSort(); return [] }
+        if key == .character("O") { reverseSort(); return [] }
         if key == .character("M") { toggleMarkAll(); return [] }
         if let step = scrollStep(key, page: max(1, size.rows - 8)) {
             resultSelection = min(max(0, resultSelection + step), max(0, results.count - 1))

@@ -93,6 +93,10 @@ public struct AppState: Sendable {
     public var focus: Pane = .search
     public var search = LineEditor()
     public var results: [ContactSummary] = []
+    /// The list's columns (a profile's `columns`); `[.email]` draws the plain list of addresses.
+    public var listColumns: [ListColumn] = [.email]
+    /// The list's order (`o` cycles the column, `O` reverses); nil: the search's order.
+    public var sort: ListSort?
     public var resultSelection = 0
     public var resultScroll = 0
     /// What the app is waiting for, shown in the panes ("looking up ...").
@@ -141,6 +145,8 @@ public struct AppState: Sendable {
     public var bulk: BulkRun?
     /// The share of the quota background work leaves to interactive requests (for ETAs).
     public var backgroundReserve = 0.2
+    /// The longest time to a reset any answer gave: the window's length, nearly (for ETAs).
+    public var observedWindow: Double?
     public var shouldQuit = false
     /// Set by Ctrl-L: the next frame repaints everything.
     public var forceRedraw = false

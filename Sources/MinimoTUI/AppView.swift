@@ -8,7 +8,7 @@ public enum AppView {
     @discardableResult
     public static func render(_ state: AppState, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
         canvas.clear()
-        let layout = Layout(size: state.size)
+        let layout = Layout(size: state.size, wideList: state.listColumns.count > 1)
         let lines = LineDrawing.choose(unicode: state.unicodeLines)
         guard layout.isUsable else {
             // Wrapped and centred: on a 20×10 terminal the whole sentence must still show.
@@ -48,6 +48,7 @@ public enum AppView {
             hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave"), KeyHint(key: "?", label: "help")]
         } else if state.focus == .results {
             hints = [KeyHint(key: "?", label: "help"), KeyHint(key: "m", label: "mark")]
+            if state.listColumns.count > 1 { hints.append(KeyHint(key: "o", label: "sort")) }
             if !state.marks.isEmpty { hints.append(KeyHint(key: "b", label: "bulk edit", shortLabel: "bulk")) }
             hints += [KeyHint(key: "Enter", label: "open"), KeyHint(key: "/", label: "search", shortLabel: "find"), KeyHint(key: "q", label: "quit")]
         }
@@ -59,7 +60,11 @@ public enum AppView {
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
         bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
         bar.marked = state.marks.count
-        bar.bulkProgress = state.bulk.map { $0.progress(now: state.now, quota: state.quota, reserve: state.backgroundReserve) }
+        bar.bulkProgress = state.bulk.map {
+            $0.progress(now: state.now, quota: state.quota, reserve: state.backgroundReserve, observedWindow: state.observedWindow)
+        }
+        // The bulk edit's own entries are counted in its progress, not again as unsent.
+        if let bulk = state.bulk { bar.unsentEdits = max(0, bar.unsentEdits - bulk.unsent) }
         return bar
     }
 
@@ -108,6 +113,10 @@ enum PaneViews {
                 ? ["No cached contacts yet.", "Type a full email and Enter", "to look it up, or :sync."]
                 : ["No cached match.", "Enter looks the exact", "email up on the API."]
             for (index, line) in hint.enumerated() { canvas.put(text: line, line: index, in: inner, style: .dim) }
+            return
+        }
+        if state.listColumns != [.email], inner.height > 1 {
+            table(state, inner: inner, focused: focused, on: &canvas)
             return
         }
         let top = scrollTop(selection: state.resultSelection, height: inner.height, count: state.results.count)

@@ -75,11 +75,11 @@ public struct BulkRun: Sendable, Hashable {
     public var isFinished: Bool { unsent == 0 }
 
     /// `bulk 3/5` (+ `· 1 refused`), then a rate-based ETA while it runs.
-    public func progress(now: Date, quota: QuotaStatus?, reserve: Double) -> String {
+    public func progress(now: Date, quota: QuotaStatus?, reserve: Double, observedWindow: Double? = nil) -> String {
         var text = "bulk \(sent)/\(total)"
         if refused > 0 { text += " · \(refused) refused" }
         guard !isFinished else { return text + " done" }
-        let eta = QuotaETA(requests: unsent, quota: quota?.snapshot, reserve: reserve, now: now)
+        let eta = QuotaETA(requests: unsent, quota: quota?.snapshot, reserve: reserve, now: now, observedWindow: observedWindow)
         switch eta.estimate {
         case .seconds(let seconds): text += " · ETA " + QuotaETA.duration(seconds)
         case .withinWindow: text += " · sending"

@@ -60,7 +60,9 @@ extension OverlayViews {
         let inner = AppView.box("Review bulk edit: " + TerminalText.sanitize(plan.change.summary), trailing: "y queue · n back", focused: true, lines: lines)
             .draw(in: box, on: &canvas)
         guard inner.height > 4 else { return }
-        let eta = QuotaETA(requests: plan.requests, quota: state.quota?.snapshot, reserve: state.backgroundReserve, now: state.now)
+        let eta = QuotaETA(
+            requests: plan.requests, quota: state.quota?.snapshot, reserve: state.backgroundReserve, now: state.now,
+            observedWindow: state.observedWindow)
         var head: [(String, CellStyle)] = []
         func add(_ text: String, _ style: CellStyle) {
             head += TerminalText.wrap(text, columns: inner.width).map { ($0, style) }

@@ -27,7 +27,10 @@ public struct Layout: Sendable, Hashable {
     public let consent: Rect
     public let status: Rect
 
-    public init(size: TerminalSize) {
+    /// `wideList`: the list has several columns (names, fields beside the address): on a wide
+    /// terminal it takes 42% of it (up to 100 columns), the right side keeping room for a raw
+    /// exchange's request line.
+    public init(size: TerminalSize, wideList: Bool = false) {
         self.size = size
         screen = Rect(column: 0, row: 0, width: size.columns, height: size.rows)
         isUsable = size.columns >= Self.minimumSize.columns && size.rows >= Self.minimumSize.rows
@@ -45,7 +48,8 @@ public struct Layout: Sendable, Hashable {
         }
         // The list needs room for an email address; the right side gets the rest, which is where
         // the long values are.
-        let leftWidth = min(48, max(24, size.columns * 35 / 100))
+        let leftWidth = wideList && size.columns >= 120
+            ? min(100, size.columns * 42 / 100) : min(48, max(24, size.columns * 35 / 100))
         let height = main.height
         search = Rect(column: 0, row: 0, width: leftWidth, height: Self.searchHeight)
         results = Rect(column: 0, row: Self.searchHeight, width: leftWidth, height: height - Self.searchHeight)

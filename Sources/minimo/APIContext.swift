@@ -10,6 +10,8 @@ struct APIContext {
     let client: MinimoClient
     let store: ContactStore
     let profileName: String?
+    /// The TUI list's columns, from the profile (nil: the default).
+    let listColumns: [String]?
 
     /// - Parameter tui: the TUI will own the terminal, so `--debug` logs to `debug.log` in the
     ///   cache directory rather than to stderr.
@@ -44,6 +46,7 @@ struct APIContext {
             throw CLIError(.failure, error.message)
         }
         profileName = resolved.profileName
+        listColumns = resolved.columns
         do {
             store = try ContactStore(
                 client: client, location: location, profile: resolved.cacheName, policy: FreshnessPolicy(ttl: options.ttl))

@@ -11,14 +11,16 @@ import Foundation
 /// api_key_file = "~/.config/minimo/acme.key"   # must be mode 0600
 /// # or: api_key_command = "pass show minimo/acme"
 /// # or: api_key_env = "ACME_MINIMO_KEY"
+/// columns = ["email", "FIRST_NAME", "LAST_NAME", "PLAN"]   # the TUI's contact list
 /// ```
 ///
 /// The reader understands the part of TOML this file needs: comments, `[table]` and
 /// `[profiles.NAME]` headers (NAME bare or quoted), and `key = value` with basic or literal
-/// strings, integers, floats and booleans. Anything else is an error naming the line, never a
-/// silent guess. (TOMLKit is on the package mirror, but it compiles toml++ — a large C++
-/// library — into every build and CI run, for a file of a few keys; this small subset reader
-/// was the better trade. Revisit if the file grows arrays or nested tables.)
+/// strings, integers, floats, booleans and one-line arrays of strings. Anything else is an
+/// error naming the line, never a silent guess. (TOMLKit is on the package mirror, but it
+/// compiles toml++ — a large C++ library — into every build and CI run, for a file of a few
+/// keys; this small subset reader was the better trade. Revisit if the file grows nested
+/// tables or multi-line arrays, e.g. for remappable keys.)
 struct ConfigFile: Equatable {
     struct Profile: Equatable {
         var baseURL: String?
@@ -27,6 +29,9 @@ struct ConfigFile: Equatable {
         var apiKeyCommand: String?
         var apiKeyEnv: String?
         var timeout: Double?
+        /// The TUI list's columns: `email`, `name`, `phone`, `status`, `id`, or a custom field
+        /// by key or display name.
+        var columns: [String]?
     }
 
     var defaultProfile: String?
@@ -104,6 +109,11 @@ struct ConfigFile: Equatable {
             case ("api_key_command", .string(let text)): profile.apiKeyCommand = text
             case ("api_key_env", .string(let text)): profile.apiKeyEnv = text
             case ("timeout", .number(let seconds)): profile.timeout = seconds
+            case ("columns", .strings(let names)):
+                guard !names.isEmpty, !names.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "columns needs at least one name, and no empty one")
+                }
+                profile.columns = names
             case ("api_key", _):
                 throw ConfigSyntaxError(line: lineNumber, message: "keys are not stored in the config file; use api_key_file (mode 0600), api_key_command or api_key_env")
             default:
@@ -118,9 +128,21 @@ struct ConfigFile: Equatable {
         case string(String)
         case number(Double)
         case bool(Bool)
+        case strings([String])
     }
 
     private static func parseValue(_ text: String, line: Int) throws -> Value {
+        if text.hasPrefix("[") {
+            guard text.hasSuffix("]") else { throw ConfigSyntaxError(line: line, message: "an array must close on the same line") }
+            var items: [String] = []
+            for item in try splitArray(String(text.dropFirst().dropLast()), line: line) {
+                guard case .string(let string) = try parseValue(item, line: line) else {
+                    throw ConfigSyntaxError(line: line, message: "an array here holds strings in quotes (found \(item))")
+                }
+                items.append(string)
+            }
+            return .strings(items)
+        }
         if text.hasPrefix("\"") {
             guard text.count >= 2, text.hasSuffix("\"") else { throw ConfigSyntaxError(line: line, message: "unterminated string") }
             var result = ""
@@ -145,6 +167,34 @@ struct ConfigFile: Equatable {
         if text == "false" { return .bool(false) }
         if let number = Double(text.replacingOccurrences(of: "_", with: "")) { return .number(number) }
         throw ConfigSyntaxError(line: line, message: "cannot read value '\(text)' (strings need quotes)")
+    }
+
+    /// The items of a one-line array, split at commas outside quotes (a trailing comma is fine).
+    private static func splitArray(_ text: String, line: Int) throws -> [String] {
+        var items: [String] = []
+        var current = ""
+        var quote: Character?
+        var previous: Character = " "
+        for character in text {
+            if let open = quote {
+                if character == open, !(open == "\"" && previous == "\\") { quote = nil }
+                current.append(character)
+            } else if character == "\"" || character == "'" {
+                quote = character
+                current.append(character)
+            } else if character == "," {
+                items.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(character)
+            }
+            previous = character
+        }
+        if quote != nil { throw ConfigSyntaxError(line: line, message: "unterminated string in array") }
+        let last = current.trimmingCharacters(in: .whitespaces)
+        if !last.isEmpty { items.append(last) }
+        if items.contains(where: \.isEmpty) { throw ConfigSyntaxError(line: line, message: "empty item in array") }
+        return items
     }
 
     private static func splitKey(_ text: String, line: Int) throws -> [String] {

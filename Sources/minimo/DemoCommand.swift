@@ -36,7 +36,9 @@ struct DemoCommand: AsyncParsableCommand {
                 let store = try ContactStore(client: client, location: CacheLocation(directory: cache), profile: "demo")
                 // The demo starts with a full list: a sync of the seeded contacts (⌈seed/100⌉ requests).
                 _ = try? await store.sync()
-                try await TUILauncher.run(store: store, profile: "demo", host: nil, isDemo: true)
+                // People, not only addresses: the demo shows what `columns` in a profile does.
+                try await TUILauncher.run(
+                    store: store, profile: "demo", host: nil, isDemo: true, columns: ["email", "FIRST_NAME", "LAST_NAME", "PLAN"])
             } catch {
                 await server.stop()
                 throw error

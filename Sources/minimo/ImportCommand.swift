@@ -103,8 +103,12 @@ struct ImportCommand: AsyncParsableCommand {
             return
         }
 
-        let display = ProgressDisplay(total: plan.requests, tty: isatty(STDERR_FILENO) == 1)
+        let display = ProgressDisplay(total: plan.requests, tty: isatty(STDERR_FILENO) == 1, reserve: reserve)
         let store = context.store
+        // The quota as every answer leaves it: the bar's ETA is the later of the current rate's
+        // and the quota's (a fast start must not promise 8 s when the window caps the rest).
+        let quotaWatch = Task { for await status in store.client.quotaUpdates() { display.quota(status.snapshot) } }
+        defer { quotaWatch.cancel() }
         let concurrency = self.concurrency
         let work = Task { try await store.runImport(plan, concurrency: concurrency) { display.update($0) } }
         let signals = SignalStop.install([SIGINT, SIGTERM, SIGHUP]) { work.cancel() }
@@ -252,10 +256,23 @@ final class ProgressDisplay: @unchecked Sendable {
     private var latest: ImportProgress?
     /// (time, rows sent) samples of the last 10 s, for the rate.
     private var samples: [(Date, Int)] = []
+    private let reserve: Double
+    private var snapshot: QuotaSnapshot?
+    /// The longest time to a reset an answer gave: the window's length, nearly.
+    private var observedWindow: Double?
 
-    init(total: Int, tty: Bool) {
+    init(total: Int, tty: Bool, reserve: Double) {
         self.total = total
         self.tty = tty
+        self.reserve = reserve
+    }
+
+    func quota(_ snapshot: QuotaSnapshot?) {
+        lock.withLock {
+            guard let snapshot else { return }
+            self.snapshot = snapshot
+            if let reset = snapshot.resetAt { observedWindow = max(observedWindow ?? 0, reset.timeIntervalSince(snapshot.observedAt)) }
+        }
     }
 
     func update(_ progress: ImportProgress) {
@@ -288,7 +305,11 @@ final class ProgressDisplay: @unchecked Sendable {
             rate = Double(progress.sent) / max(0.001, now.timeIntervalSince(started))
         }
         let left = max(0, total - progress.sent)
-        let eta = left == 0 ? "done" : rate > 0 ? "ETA " + ImportOutput.duration(Double(left) / rate) : "ETA waiting for the quota"
+        var seconds = rate > 0 ? Double(left) / rate : nil
+        if case .seconds(let wait) = QuotaETA(requests: left, quota: snapshot, reserve: reserve, now: now, observedWindow: observedWindow).estimate {
+            seconds = max(seconds ?? 0, wait)
+        }
+        let eta = left == 0 ? "done" : seconds.map { "ETA " + ImportOutput.duration($0) } ?? "ETA waiting for the quota"
         let refused = progress.refused > 0 ? " · \(progress.refused) refused" : ""
         let figures = "\(ImportOutput.number(progress.sent))/\(ImportOutput.number(total)) rows · \(String(format: "%.0f", rate))/s · \(eta)\(refused)"
         if tty {

@@ -32,7 +32,9 @@ struct Minimo: AsyncParsableCommand {
         let host = context.client.configuration.baseURL.host.map { host in
             context.client.configuration.baseURL.port.map { "\(host):\($0)" } ?? host
         }
-        try await TUILauncher.run(store: context.store, profile: context.profileName ?? "default", host: host, isDemo: false)
+        try await TUILauncher.run(
+            store: context.store, profile: context.profileName ?? "default", host: host, isDemo: false,
+            columns: context.listColumns ?? ListColumn.defaultNames)
     }
 }
 

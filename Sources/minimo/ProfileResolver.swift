@@ -15,6 +15,8 @@ struct ProfileResolver {
     struct Resolved {
         var profileName: String?
         var configuration: MinimoConfiguration
+        /// The TUI list's columns from the profile, if it sets them.
+        var columns: [String]?
 
         /// The cache database's name: the profile, or the host and port when none is named
         /// (so a sandbox's data never mixes with a real account's).
@@ -56,7 +58,7 @@ struct ProfileResolver {
         } catch let error as MinimoError {
             throw CLIError(.usage, error.message)
         }
-        return Resolved(profileName: name, configuration: configuration)
+        return Resolved(profileName: name, configuration: configuration, columns: profile.columns)
     }
 
     private func resolveKey(profile: ConfigFile.Profile, profileName: String?) throws -> String {

@@ -35,7 +35,7 @@ struct CacheHarness {
     }
 
     func client(key: String = CacheHarness.key) throws -> MinimoClient {
-        try MinimoClient(configuration: MinimoConfiguration(baseURL: baseURL, apiKey: key, timeout: 10))
+        try MinimoClient(configuration: MinimoConfiguration(baseURL: baseURL, apiKey: key, timeout: 30))
     }
 
     func store(profile: String = "test", policy: FreshnessPolicy = .init(), client: MinimoClient? = nil) throws -> ContactStore {

@@ -241,7 +241,12 @@ struct ScreenCheck {
     }
 }
 
-@Suite struct HostileStringTests {
+/// Serialized: its 512 cases are CPU-bound and synchronous. Run in parallel, they flood Swift's
+/// cooperative pool (2 threads on a 2-core machine) with hundreds of queued jobs, and the
+/// in-process sandboxes of the other suites, whose handlers run on that same pool, waited behind
+/// them for 10 to 20 s: requests hit their deadlines (seen on CI and locally). One case at a time
+/// leaves the pool to everyone else.
+@Suite(.serialized) struct HostileStringTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func theCorpusHasEveryCategoryAndAtLeast200Strings() throws {

@@ -34,7 +34,8 @@ import Testing
             #expect(sync.status == 0, "sync failed: \(sync.stderr)")
             let tmux = try TmuxSession(arguments: [], environment: environment, columns: 200, rows: 40)
             defer { tmux.close() }
-            try await tmux.waitFor("Search email")
+            // The list, filled from the cache: a key before it would mark nothing.
+            try await tmux.waitFor("customer@example.com")
             // Esc leaves the search box for the list; m marks and moves down.
             try tmux.press("Escape")
             for _ in 0..<5 { try tmux.press("m") }
@@ -80,7 +81,7 @@ import Testing
             #expect(sync.status == 0, "sync failed: \(sync.stderr)")
             var tmux = try TmuxSession(arguments: [], environment: environment, columns: 200, rows: 40)
             defer { tmux.close() }
-            try await tmux.waitFor("Search email")
+            try await tmux.waitFor("customer@example.com")
             try tmux.press("Escape")
             for _ in 0..<20 { try tmux.press("m") }
             try await tmux.waitFor("20 marked")
