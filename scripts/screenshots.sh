@@ -109,7 +109,7 @@ t kill-session -t bulk
 wide=150
 t new-session -d -s bulk -x "$wide" -y "$rows" "env TERM=xterm-256color LANG=C.UTF-8 $bin demo --rate-limit 10/20s"
 wait_bulk "Contacts"
-t send-keys -t bulk Escape o o o o O M b E
+t send-keys -t bulk Escape o o o o I M b E
 wait_bulk "request(s)"
 t send-keys -t bulk y
 wait_bulk "bulk "

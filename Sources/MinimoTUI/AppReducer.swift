@@ -221,7 +221,7 @@ extension AppState {
         // Ctrl-C quits from anywhere (asking first when there are unsaved changes; pressed
         // again on that question, it quits: the changes are kept as a draft either way).
         if key == .control("c") {
-            if overlay == .confirmQuit || !hasUnsavedChanges {
+            if overlay == .confirmQuit || !quitNeedsConfirmation {
                 shouldQuit = true
             } else {
                 editing = nil
@@ -354,7 +354,7 @@ extension AppState {
         }
         if key == .character("m") { toggleMark(); return [] }
         if key == .character("o") { cycleSort(); return [] }
-        if key == .character("O") { reverseSort(); return [] }
+        if key == .character("I") { reverseSort(); return [] }
         if key == .character("M") { toggleMarkAll(); return [] }
         if let step = scrollStep(key, page: max(1, size.rows - 8)) {
             resultSelection = min(max(0, resultSelection + step), max(0, results.count - 1))
@@ -555,8 +555,12 @@ extension AppState {
 
     /// Quits at once, or asks first when there are unsaved changes.
     mutating func requestQuit() {
-        if hasUnsavedChanges { overlay = .confirmQuit } else { shouldQuit = true }
+        if quitNeedsConfirmation { overlay = .confirmQuit } else { shouldQuit = true }
     }
+
+    /// Unsaved changes (kept as a draft), or a bulk edit still being sent (left queued): the
+    /// user is told what quitting does with them first.
+    var quitNeedsConfirmation: Bool { hasUnsavedChanges || (bulk.map { !$0.isFinished } ?? false) }
 
     mutating func openSaveReview() -> [AppEffect] {
         guard contact != nil else { return [] }

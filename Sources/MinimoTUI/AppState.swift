@@ -95,7 +95,7 @@ public struct AppState: Sendable {
     public var results: [ContactSummary] = []
     /// The list's columns (a profile's `columns`); `[.email]` draws the plain list of addresses.
     public var listColumns: [ListColumn] = [.email]
-    /// The list's order (`o` cycles the column, `O` reverses); nil: the search's order.
+    /// The list's order (`o` cycles the column, `I` inverts); nil: the search's order.
     public var sort: ListSort?
     public var resultSelection = 0
     public var resultScroll = 0

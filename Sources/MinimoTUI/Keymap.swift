@@ -11,7 +11,7 @@ public enum Keymap {
             Entry(keys: "Tab / Shift-Tab", action: "next / previous pane"),
             Entry(keys: "↑ ↓  k j  PgUp PgDn  g G", action: "move in the focused list (or scroll the raw view)"),
             Entry(keys: "Enter", action: "open the selected contact; in the fields editor, edit the value"),
-            Entry(keys: "o / O", action: "in the contact list: sort by the next column (then back to the search's order) / reverse"),
+            Entry(keys: "o / I", action: "in the contact list: sort by the next column (then back to the search's order) / invert the order"),
             Entry(keys: "r", action: "raw view: the last exchange for this contact (status, timing, headers, JSON)"),
             Entry(keys: "L", action: "request log: every exchange; Enter shows one raw"),
             Entry(keys: "R", action: "refresh the contact from the API, bypassing the cache"),

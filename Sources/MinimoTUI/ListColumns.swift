@@ -91,7 +91,7 @@ extension AppState {
             ?? "in the search's order"
     }
 
-    /// `O`: the other direction.
+    /// `I`: the other direction (as htop inverts its sort).
     mutating func reverseSort() {
         var next = sort ?? ListSort(column: 0, descending: false)
         next.descending.toggle()

@@ -73,9 +73,16 @@ enum OverlayViews {
         case .saveReview:
             saveReview(state, in: rect, lines: lines, on: &canvas)
         case .confirmQuit:
-            dialog(["You have \(state.unsavedCount) unsaved change(s).",
-                    "Quitting keeps them as a draft, offered again when you", "open the contact next time; nothing is sent without review.", "",
-                    "y or q: quit    any other key: stay"], title: "Quit?", in: rect, lines: lines, on: &canvas)
+            var text: [String] = []
+            if state.hasUnsavedChanges {
+                text += ["You have \(state.unsavedCount) unsaved change(s).",
+                         "Quitting keeps them as a draft, offered again when you", "open the contact next time; nothing is sent without review.", ""]
+            }
+            if let bulk = state.bulk, !bulk.isFinished {
+                text += ["A bulk edit is being sent (\(bulk.sent)/\(bulk.total)).",
+                         "The \(bulk.unsent) not sent stay queued, and go out the next time", "minimo starts on this profile (X cancels them instead).", ""]
+            }
+            dialog(text + ["y or q: quit    any other key: stay"], title: "Quit?", in: rect, lines: lines, on: &canvas)
         case .confirmDelete(let key):
             dialog(["Delete the custom field \(TerminalText.sanitize(key))?", "It is removed when you save (sent as null).", "",
                     "y or Enter: delete    any other key: keep"], title: "Delete field", in: rect, lines: lines, on: &canvas)

@@ -178,6 +178,11 @@ import Testing
         #expect(state.overlay == .confirmCancelBulk)
         #expect(screen(state).contains("12 update(s) not sent yet are dropped"))
         #expect(press(&state, .character("y")) == [.cancelBulk("bulk-x")])
+        // Quitting meanwhile asks first, and says the rest stays queued.
+        _ = press(&state, .character("q"))
+        #expect(state.overlay == .confirmQuit && !state.shouldQuit)
+        #expect(screen(state).contains("The 12 not sent stay queued"))
+        _ = press(&state, .escape)
         _ = state.reduce(.bulkCancelled(batch: "bulk-x", dropped: 11, inFlight: 1))
         #expect(state.flash?.contains("11 update(s) dropped unsent; 1 already on their way still go out") == true)
         _ = state.reduce(.bulkProgress(batch: "bulk-x", [.done: 9]))

@@ -44,7 +44,7 @@ import Testing
         #expect(state.results[state.resultSelection].email == "c@x.it")
         _ = state.reduce(.key(.character("o")))  // name: the nameless last
         #expect(state.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
-        _ = state.reduce(.key(.character("O")))  // name, descending: still last
+        _ = state.reduce(.key(.character("I")))  // name, descending: still last
         #expect(state.results.map(\.email) == ["b@x.it", "c@x.it", "a@x.it"])
         _ = state.reduce(.key(.character("o")))  // plan, descending
         _ = state.reduce(.key(.character("o")))  // seats, descending: 100 > 12 > 9

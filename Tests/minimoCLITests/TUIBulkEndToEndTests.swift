@@ -95,7 +95,10 @@ import Testing
             #expect(requests > 8, "enough contacts hold a city to need more than one window: \(requests)")
             try tmux.press("y")
             try await MultiProcessTests.waitFor("the first writes", timeout: 30) { try await !Self.bulkWrites(url).isEmpty }
+            // Quitting says what becomes of the rest before it goes.
             try tmux.press("q")
+            try await tmux.waitFor("stay queued, and go out the next time")
+            try tmux.press("y")
             try await tmux.waitFor("MINIMO-EXITED")
             let halfway = try await Self.bulkWrites(url).count
             #expect(halfway < requests, "quit before the end: \(halfway) of \(requests)")

@@ -35,13 +35,13 @@ import Testing
                     && $0.range(of: #"customer@example\.com +enterprise"#, options: .regularExpression) != nil
             }
             #expect(table.contains("Contacts"))
-            // o: sorted by the first column, then the next; O reverses.
+            // o: sorted by the first column, then the next; I inverts.
             try tmux.press("o", "o")
             let byName = try await tmux.waitFor("sorted by Name")
             #expect(byName.contains("Name ▲"))
             let names = Self.column(byName, after: "Name ▲", width: 6)
             #expect(names == names.sorted { $0.localizedStandardCompare($1) == .orderedAscending }, "\(names)")
-            try tmux.press("O")
+            try tmux.press("I")
             let reversed = try await tmux.waitFor("sorted by Name, descending")
             #expect(reversed.contains("Name ▼"))
             try tmux.press("o", "o")
