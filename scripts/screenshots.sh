@@ -143,3 +143,31 @@ python3 scripts/ansi2png.py "$out/import-progress.txt" "$out/import-progress.png
 rm -f "$out/import-progress.txt"
 echo "wrote $out/import-progress.png"
 
+# The outbox view with a conflict: the TUI against a sandbox in another process; another
+# client (a second cache, a second key) changes the company while the TUI edits it.
+port2=$(( port + 1 ))
+$bin sandbox --port "$port2" >/dev/null 2>&1 &
+sandbox2_pid=$!
+trap 't kill-server 2>/dev/null || true; kill $sandbox_pid $sandbox2_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+sleep 1
+mine="MINIMO_BASE_URL=http://127.0.0.1:$port2 MINIMO_API_KEY=mn-demo-screens0123456789 MINIMO_CACHE_DIR=$work/tui HOME=$work"
+theirs="MINIMO_BASE_URL=http://127.0.0.1:$port2 MINIMO_API_KEY=mn-colleague-0123456789 MINIMO_CACHE_DIR=$work/colleague HOME=$work"
+t new-session -d -s bulk -x "$cols" -y "$rows" "env TERM=xterm-256color LANG=C.UTF-8 $mine $PWD/$bin"
+wait_bulk "Search email"
+t send-keys -t bulk -l "customer@example.com"
+t send-keys -t bulk Enter
+wait_bulk "Acme Corp"
+id=$(env $theirs $bin contacts get customer@example.com --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d.get("data", d); print(d["id"])')
+env $theirs $bin contacts update "$id" --field "company=Globex Corporation" >/dev/null 2>&1
+t send-keys -t bulk e C-u
+t send-keys -t bulk -l "Initech"
+t send-keys -t bulk Enter
+wait_bulk "1 unsaved"
+t send-keys -t bulk s
+wait_bulk "This exact JSON"
+t send-keys -t bulk y
+wait_bulk "conflict on"
+t send-keys -t bulk O
+wait_bulk "on the server now"
+shot_bulk outbox-conflict
+

@@ -39,6 +39,9 @@ public struct CacheWatch: Sendable, Equatable {
         public var digest: UInt64
         /// Its unconfirmed outbox entries (updates and deletes by id, upserts by email), by state.
         public var outbox: [OutboxEntry.State: Int]
+        /// Of those, the held and refused ones (conflict, failed) another process queued: what
+        /// a screen says "another process's edit" about (its own it has already told).
+        public var heldForOthers: [OutboxEntry.State: Int] = [:]
 
         public init(
             id: ContactID, isCached: Bool, fetchedAt: Double = 0, deleted: Bool = false, length: Int = 0, digest: UInt64 = 0,
@@ -94,6 +97,15 @@ extension ContactStore {
                     """)
                 for entry in try Row.fetchAll(entries, arguments: StatementArguments(states.map(\.rawValue)) + [contactID.rawValue, emailKey]) {
                     if let state = OutboxEntry.State(rawValue: entry["state"]) { mark.outbox[state] = entry["n"] }
+                }
+                if (mark.outbox[.conflict] ?? 0) + (mark.outbox[.failed] ?? 0) > 0 {
+                    let others = try db.cachedStatement(sql: """
+                        SELECT state, COUNT(*) AS n FROM outbox WHERE state IN \(OutboxEntry.State.sqlList([.conflict, .failed]))
+                        AND contactID = ? AND (queuedByPid IS NULL OR queuedByPid != ?) GROUP BY state
+                        """)
+                    for entry in try Row.fetchAll(others, arguments: [contactID.rawValue, getpid()]) {
+                        if let state = OutboxEntry.State(rawValue: entry["state"]) { mark.heldForOthers[state] = entry["n"] }
+                    }
                 }
             }
             watch.contact = mark

@@ -42,6 +42,19 @@ public enum AppAction: Sendable {
     /// The pending entries of a bulk edit were dropped; `inFlight` were already claimed for
     /// sending and still go out.
     case bulkCancelled(batch: String, dropped: Int, inFlight: Int)
+    /// The outbox view's entries, read again.
+    case outboxLoaded([OutboxEntry])
+    /// The open contact's unsent edits.
+    case contactOutboxLoaded(ContactID, [OutboxEntry])
+    /// A decision on an outbox entry was carried out: what became of it, in a sentence.
+    case outboxResolved(String, isError: Bool, contact: Contact?)
+    /// A held or refused edit opened for editing: the contact as the server holds it now, and
+    /// the edit (dropped from the outbox: it comes back through the review).
+    case outboxEditReady(Contact, OutboxEntry)
+    /// A save was held as a conflict: the fields that changed on the server, and the whole text.
+    case saveConflicted(paths: [String], message: String)
+    /// A sentence for `:messages` only (the status bar says it shorter).
+    case note(String, isError: Bool)
 }
 
 /// Why a bulk edit could not be planned or queued: a sentence.
@@ -77,4 +90,17 @@ public enum AppEffect: Sendable, Hashable {
     case watchBulk(String)
     /// Drop what of a bulk edit has not been sent.
     case cancelBulk(String)
+    /// Read the unsent entries for the outbox view.
+    case loadOutbox
+    /// Read the open contact's unsent entries.
+    case loadContactOutbox(ContactID)
+    /// Keep mine: send a held conflict anyway (re-based on the server's values), or queue a
+    /// refused edit again as it is.
+    case keepMine(Int64)
+    /// Take theirs: drop the edit and fetch the contact again.
+    case takeTheirs(Int64)
+    /// Drop the edit and open it in the editor, on the contact as the server holds it now.
+    case editEntry(OutboxEntry)
+    /// Drop an unsent edit (asked first).
+    case dropEntry(Int64)
 }

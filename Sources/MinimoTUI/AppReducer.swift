@@ -5,6 +5,8 @@ import MinimoKit
 extension AppState {
     /// Applies one action and returns the effects it asks for. Pure: no I/O here.
     public mutating func reduce(_ action: AppAction) -> [AppEffect] {
+        let (flashBefore, errorBefore) = (flash, lastError)
+        defer { recordMessages(flash: flashBefore, error: errorBefore) }
         var effects = reduceAction(action)
         // A copy another process changed, held while the user was editing: shown as soon as
         // the unsaved changes are saved or undone.
@@ -58,6 +60,7 @@ extension AppState {
             externalChange = nil
             heldReload = nil
             if isNewContact {
+                contactOutbox = []
                 draft = [:]
                 consentDraft = MarketingConsent()
                 undoStack = []
@@ -68,7 +71,7 @@ extension AppState {
                 effects.append(.loadDraft(lookup.contact.id))
             }
             if lookup.source == .network { online = true }
-            return effects + [.loadExchanges(lookup.contact)]
+            return effects + [.loadExchanges(lookup.contact), .loadContactOutbox(lookup.contact.id)]
         case .contactFailed(let email, let message, let offline):
             pending = nil
             lastError = "\(email): \(message)"
@@ -95,7 +98,7 @@ extension AppState {
                     heldReload = nil
                 }
             }
-            if let contact { return [.loadExchanges(contact)] }
+            if let contact { return [.loadExchanges(contact), .loadContactOutbox(contact.id)] }
         case .externalEditFinished(let result):
             switch result {
             case .success(let fields):
@@ -122,6 +125,8 @@ extension AppState {
             }
         case .bulkPlanned, .bulkQueued, .bulkSettled, .bulkProgress, .bulkCancelled:
             return reduceBulk(action)
+        case .outboxLoaded, .contactOutboxLoaded, .outboxResolved, .outboxEditReady, .saveConflicted, .note:
+            return reduceOutbox(action)
         case .cacheWatched(let watch, let ownWork):
             let previous = cacheWatch?.contact
             cacheWatch = watch
@@ -133,7 +138,8 @@ extension AppState {
             // again and compare it with what the screen shows.
             var note: String?
             if !ownWork, let previous, previous.id == mark.id {
-                func grew(_ state: OutboxEntry.State) -> Bool { (mark.outbox[state] ?? 0) > (previous.outbox[state] ?? 0) }
+                // Only another process's edit: this screen's own held or refused save said so itself.
+                func grew(_ state: OutboxEntry.State) -> Bool { (mark.heldForOthers[state] ?? 0) > (previous.heldForOthers[state] ?? 0) }
                 if grew(.conflict) {
                     note = "held as a conflict"
                 } else if grew(.failed) {
@@ -142,7 +148,8 @@ extension AppState {
             }
             return [.reloadContact(mark.id, CacheChange(byOtherProcess: !ownWork, outboxNote: note))]
         case .contactReloaded(let reloaded, let fetchedAt, let change):
-            return considerReload(reloaded, fetchedAt: fetchedAt, change, wasHeld: false)
+            // The row changed: its unsent edits may have too (queued, sent, held, refused).
+            return considerReload(reloaded, fetchedAt: fetchedAt, change, wasHeld: false) + [.loadContactOutbox(reloaded.id)]
         case .draftLoaded(let kept):
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
             draft = kept.update.customFields
@@ -175,7 +182,7 @@ extension AppState {
                 contactSource = .freshCache
             }
             if change.byOtherProcess, let note = change.outboxNote {
-                flash = "another process's edit \(note): see minimo outbox list"
+                flash = "another process's edit \(note): O to resolve"
                 lastError = nil
             }
             return []
@@ -203,7 +210,7 @@ extension AppState {
         if afterEdit {
             flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"
         } else if let note = change.outboxNote, change.byOtherProcess {
-            flash = "another process's edit \(note) (see minimo outbox list): reloaded"
+            flash = "another process's edit \(note) (O to resolve): reloaded"
         } else {
             flash = change.byOtherProcess ? "updated by another minimo process" : "reloaded: a newer copy was cached"
         }
@@ -279,6 +286,8 @@ extension AppState {
         case .character("X"):
             askCancelBulk()
             return []
+        case .character("O"):
+            return openOutbox()
         default:
             break
         }
@@ -506,6 +515,14 @@ extension AppState {
             if key == .escape { overlay = nil }
         case .bulkReview(let plan):
             return handleBulkReview(key, plan)
+        case .outbox(let cursor):
+            return handleOutboxOverlay(key, cursor)
+        case .messages:
+            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
+                overlayScroll = min(max(0, overlayScroll + step), max(0, messages.count - 1))
+            } else {
+                overlay = nil
+            }
         case .confirmCancelBulk:
             overlay = nil
             if key == .character("y"), let bulk { return [.cancelBulk(bulk.batch)] }
@@ -538,6 +555,11 @@ extension AppState {
             return [.sync]
         case "bulk":
             openBulk()
+        case "outbox":
+            return openOutbox()
+        case "messages", "mes":
+            overlay = .messages
+            overlayScroll = max(0, messages.count - max(1, size.rows - 4))  // the newest, at the bottom
         case "unmark":
             flash = "unmarked \(marks.count) contact(s)"
             marks.clear()
@@ -548,7 +570,7 @@ extension AppState {
         case nil:
             break
         default:
-            lastError = "unknown command :\(text) (try :q, :w, :sync, :bulk, :unmark, :profile NAME)"
+            lastError = "unknown command :\(text) (try :q, :w, :sync, :outbox, :messages, :bulk, :unmark, :profile NAME)"
         }
         return []
     }

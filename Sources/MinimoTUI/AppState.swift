@@ -31,6 +31,10 @@ public enum Overlay: Sendable, Hashable {
     case bulkReview(BulkPlan)
     /// Cancel the running bulk edit (`X`)?
     case confirmCancelBulk
+    /// Every unsent edit of the profile (`O`, `:outbox`): decide conflicts and refusals here.
+    case outbox(OutboxCursor)
+    /// Every notice and error of the session, whole (`:messages`).
+    case messages
 }
 
 /// An inline edit of a custom field: first its key (when adding), then its value.
@@ -139,6 +143,12 @@ public struct AppState: Sendable {
     public var externalChange: ExternalChange?
     /// Its newer copy, while unsaved changes keep it from being shown.
     public var heldReload: HeldReload?
+    /// The outbox view's entries: held conflicts and refused edits, then those still queued.
+    public var outboxEntries: [OutboxEntry] = []
+    /// The open contact's unsent edits: the fields pane marks the fields they change.
+    public var contactOutbox: [OutboxEntry] = []
+    /// This session's notices and errors, oldest first (`:messages`).
+    public var messages: [SessionMessage] = []
     /// Contacts marked (`m`, `M`) for a bulk edit.
     public var marks = Marks()
     /// The bulk edit being sent, followed in the status bar.

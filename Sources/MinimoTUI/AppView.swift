@@ -253,7 +253,11 @@ enum PaneViews {
             let typeWidth = TerminalText.displayWidth(type)
             let valueText = row.status == .deleted ? "(deleted on save)" : TerminalText.sanitize(row.value.jsonText)
             let valueStyle: CellStyle = row.status == .deleted ? .danger : (row.status == .unchanged ? .normal : .warning)
-            let end = canvas.put(text: valueText, row: inner.row + y, column: inner.column + valueColumn, style: valueStyle, limit: inner.maxColumn - typeWidth)
+            var end = canvas.put(text: valueText, row: inner.row + y, column: inner.column + valueColumn, style: valueStyle, limit: inner.maxColumn - typeWidth)
+            // A value that is not on the server yet says so where it is shown.
+            if row.status == .unchanged, let mark = unsentMark(state, key: row.key) {
+                end = canvas.put(text: "  " + mark.0, row: inner.row + y, column: end, style: mark.1, limit: inner.maxColumn - typeWidth)
+            }
             if !type.isEmpty, end < inner.maxColumn - typeWidth { canvas.put(text: type, line: y, in: inner, offset: inner.width - typeWidth, style: .dim) }
         }
         // An edit in progress on a new key that is not yet a row.
@@ -267,6 +271,24 @@ enum PaneViews {
             if let error = editing.error, y + 1 < inner.height { canvas.put(text: "  " + error, line: y + 1, in: inner, style: .danger) }
         }
         return cursor
+    }
+
+    /// `⚠ conflict (server: "theirs")`, `✗ refused`, `⏳ unsent`: the state of the open contact's
+    /// unsent edit of this field, if any (ASCII marks where the locale is not UTF-8).
+    static func unsentMark(_ state: AppState, key: String) -> (String, CellStyle)? {
+        guard let (entry, change) = state.unsentChange(ofField: key) else { return nil }
+        let unicode = state.unicodeLines
+        switch entry.state {
+        case .conflict:
+            let server = change.server.map { " (server: " + TerminalText.sanitize($0 == .null ? "none" : $0.jsonText) + ")" } ?? ""
+            return ((unicode ? "⚠ conflict" : "! conflict") + server + " · O", .warning.bolded)
+        case .failed:
+            return ((unicode ? "✗ refused" : "x refused") + " · O", .danger.bolded)
+        case .pending, .sending:
+            return (unicode ? "⏳ unsent" : "~ unsent", .dim)
+        case .done:
+            return nil
+        }
     }
 
     static func consent(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {

@@ -100,6 +100,10 @@ enum OverlayViews {
             bulkReview(plan, state: state, in: rect, lines: lines, on: &canvas)
         case .confirmCancelBulk:
             confirmCancelBulk(state, in: rect, lines: lines, on: &canvas)
+        case .outbox(let cursor):
+            outbox(state, cursor: cursor, in: rect, lines: lines, on: &canvas)
+        case .messages:
+            messages(state, in: rect, lines: lines, on: &canvas)
         case .command(let editor):
             let row = Rect(column: rect.column, row: rect.maxRow - 1, width: rect.width, height: 1)
             canvas.fill(row, style: .normal)
@@ -132,17 +136,42 @@ enum OverlayViews {
         }
     }
 
+    /// Old → new for each change of the review: what the screen showed, what will be sent.
+    static func reviewChanges(_ state: AppState) -> [String] {
+        guard let contact = state.contact else { return [] }
+        let update = state.pendingUpdate
+        var rows: [String] = []
+        for key in update.customFields.keys.sorted() {
+            let old = contact.customFields[key].map { TerminalText.sanitize($0.jsonText) } ?? "(none)"
+            let new = update.customFields[key] == .null ? "(deleted)" : TerminalText.sanitize(update.customFields[key]!.jsonText)
+            rows.append("\(TerminalText.sanitize(state.label(forPath: "customFields." + key))): \(old) → \(new)")
+        }
+        func consent(_ value: Bool?) -> String { value.map { $0 ? "opted in" : "opted out" } ?? "unknown" }
+        if let email = update.marketingConsent.email {
+            rows.append("email consent: \(consent(contact.marketingConsent?.email)) → \(consent(email))")
+        }
+        if let whatsapp = update.marketingConsent.whatsapp {
+            rows.append("WhatsApp consent: \(consent(contact.marketingConsent?.whatsapp)) → \(consent(whatsapp))")
+        }
+        return rows
+    }
+
     static func saveReview(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
         let width = min(rect.width - 4, 90)
+        let changes = reviewChanges(state)
         let body = JSONLines.lines(state.pendingUpdate.json)
-        let height = min(rect.height - 2, body.count + 6)
+        let height = min(rect.height - 2, body.count + changes.count + 7)
         let box = Rect(column: rect.column + (rect.width - width) / 2, row: rect.row + max(0, (rect.height - height) / 2), width: width, height: height)
         let id = state.contact?.id.rawValue ?? "?"
         let inner = AppView.box("Review: PUT /contacts/\(TerminalText.sanitize(id))", trailing: "y send · n back", focused: true, lines: lines)
             .draw(in: box, on: &canvas)
-        canvas.put(text: "This exact JSON will be sent (only what changed; null deletes a field):", line: 0, in: inner, style: .dim)
-        for (index, line) in body.enumerated() where index + 2 < inner.height - 1 {
-            JSONLines.draw(line, row: inner.row + 2 + index, in: inner, on: &canvas)
+        for (index, change) in changes.enumerated() where index < inner.height - 2 {
+            canvas.put(text: TerminalText.truncate(change, columns: inner.width), line: index, in: inner, style: .warning)
+        }
+        let jsonTop = changes.count + 1
+        canvas.put(text: "This exact JSON will be sent (only what changed; null deletes a field):", line: jsonTop, in: inner, style: .dim)
+        for (index, line) in body.enumerated() where jsonTop + index + 2 < inner.height - 1 {
+            JSONLines.draw(line, row: inner.row + jsonTop + 2 + index, in: inner, on: &canvas)
         }
         canvas.put(text: "y: send   n or Esc: back to editing", line: inner.height - 1, in: inner, style: .keyHint)
     }

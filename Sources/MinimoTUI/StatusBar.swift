@@ -158,17 +158,22 @@ public struct StatusBar: Sendable, Hashable {
         var left: [Span] = []
         var hints: [Span] = []
         var separator = Self.separator(.full)
-        for detail in Detail.allCases {
-            left = leftSpans(now: now, detail)
-            separator = Self.separator(detail)
-            var errorRoom = 0
-            if let error {
-                errorRoom = min(TerminalText.displayWidth(error), Self.errorReserve) + Self.width([separator])
+        // First try to show the whole message (later hints give way to it, down to the first
+        // three); when even that cannot be, the message keeps `errorReserve` columns.
+        let wanted = Self.hintSpans(Array(self.hints.prefix(Self.preferredHints)), short: true)
+        search: for wholeMessage in [true, false] {
+            for detail in Detail.allCases {
+                left = leftSpans(now: now, detail)
+                separator = Self.separator(detail)
+                var errorRoom = 0
+                if let error {
+                    let width = TerminalText.displayWidth(error)
+                    errorRoom = (wholeMessage ? width : min(width, Self.errorReserve)) + Self.width([separator])
+                }
+                // Two blanks between the left part (or the error) and the hints, one at the edge.
+                hints = fittingHints(room: width - Self.width(left) - errorRoom - 3)
+                if Self.width(hints) >= Self.width(wanted) { break search }
             }
-            // Two blanks between the left part (or the error) and the hints, one at the edge.
-            hints = fittingHints(room: width - Self.width(left) - errorRoom - 3)
-            let wanted = Self.hintSpans(Array(self.hints.prefix(Self.preferredHints)), short: true)
-            if Self.width(hints) >= Self.width(wanted) { break }
         }
         var column = 0
         for span in left {

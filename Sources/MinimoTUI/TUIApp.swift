@@ -354,13 +354,19 @@ public final class TUIApp: @unchecked Sendable {
                         message = "saved: PUT /contacts/\(id.rawValue)\(status)"
                         isError = false
                     case .conflict?:
-                        message = "not sent: \(mine?.lastError ?? "changed on the server"); see `minimo outbox list`"
+                        // Short where it is shown (the status bar, just below); whole in :messages.
+                        message = "held as a conflict"
                     case .failed?:
-                        message = "the server refused the edit: \(mine?.lastError ?? "?")"
+                        message = "the server refused the edit (O shows why): \(mine?.lastError ?? "?")"
                     default:
                         message = "queued, not sent yet: \(report.stoppedBy ?? "offline"); it goes out when the server answers"
                     }
                     inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: unsent))
+                    if mine?.state == .conflict, let paths = mine.map({ $0.changes.filter(\.conflicting).map(\.path) }) {
+                        // After the save's own message, so the short notice is what stays shown.
+                        inbox.post(.saveConflicted(
+                            paths: paths, message: "not sent: \(mine?.lastError ?? "changed on the server"); O shows both values"))
+                    }
                     if report.stoppedByNetwork { inbox.post(.connectivity(online: false)) }
                 } catch {
                     inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))
@@ -381,6 +387,8 @@ public final class TUIApp: @unchecked Sendable {
             }
         case .planBulk, .startBulk, .watchBulk, .cancelBulk:
             performBulk(effect)
+        case .loadOutbox, .loadContactOutbox, .keepMine, .takeTheirs, .editEntry, .dropEntry:
+            performOutbox(effect)
         case .copy(let text):
             // OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
             let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"

@@ -47,12 +47,12 @@ struct CacheCommand: AsyncParsableCommand {
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
-        abstract: "Edits waiting to reach the server: list, retry, drop.",
+        abstract: "Edits waiting to reach the server: list, retry, resolve, drop.",
         discussion: """
             Every edit is written here before any request, with its idempotency key, so a crash or a lost \
             connection loses nothing and a retry never applies an edit twice.
             """,
-        subcommands: [List.self, Retry.self, Drop.self])
+        subcommands: [List.self, Retry.self, Resolve.self, Drop.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Unsent edits, oldest first.")
@@ -124,6 +124,48 @@ struct OutboxCommand: AsyncParsableCommand {
                 throw CLIError(.network, "stopped: \(HumanOutput.safe(stopped)); the rest stays queued")
             }
             if report.failed + report.conflicts > 0 { throw CLIError(.validation, "see `minimo outbox list`") }
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide a held conflict (or a refused edit): --mine sends it anyway, --theirs drops it and keeps the server's values.",
+            discussion: """
+                --mine re-bases the edit on the server's current values and sends it (it is checked again, so a \
+                third change meanwhile is held again, never overwritten); for a refused edit it sends it again as it \
+                is. --theirs drops the edit, writes nothing, and fetches the contact again. Exit 0 when done, 7 when \
+                --mine is held again or refused, 6 when the network failed (the edit stays queued).
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The outbox entry id (from `outbox list`).") var id: Int64
+        @Flag(help: "Send my edit anyway.") var mine = false
+        @Flag(help: "Drop my edit; keep the server's values.") var theirs = false
+
+        func validate() throws {
+            guard mine != theirs else { throw ValidationError("say which to keep: --mine or --theirs") }
+        }
+
+        func run() async throws {
+            let context = try APIContext(global)
+            let resolution: OutboxResolution
+            do {
+                resolution = mine ? try await context.store.resolveKeepingMine(id) : try await context.store.resolveTakingTheirs(id)
+            } catch let error as MinimoError where error.kind == .notFound {
+                throw CLIError(.usage, HumanOutput.safe(error.message))
+            }
+            await context.printQuota()
+            switch resolution {
+            case .sent(let answer):
+                print("kept mine: outbox entry \(id) sent (HTTP \(answer.status))")
+            case .notSent(let state, let reason):
+                let text = "outbox entry \(id) not sent (\(state.rawValue)): \(HumanOutput.safe(reason))"
+                throw CLIError(state == .pending || state == .sending ? .network : .validation, text)
+            case .tookTheirs(let contact):
+                print("kept theirs: outbox entry \(id) dropped, nothing written")
+                if let contact {
+                    print("on the server now: \(HumanOutput.safe(JSONValue.object(contact.customFields).jsonText))")
+                }
+            }
         }
     }
 

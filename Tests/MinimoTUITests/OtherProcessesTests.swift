@@ -32,9 +32,10 @@ import Testing
         unsent: [OutboxEntry.State: Int] = [:], digest: UInt64, fetchedAt: Double = 1_800_000_000,
         contactOutbox: [OutboxEntry.State: Int] = [:], id: ContactID = "7"
     ) -> CacheWatch {
-        CacheWatch(
-            outbox: unsent, lastOutboxSeq: 10,
-            contact: CacheWatch.Mark(id: id, isCached: true, fetchedAt: fetchedAt, length: 80, digest: digest, outbox: contactOutbox))
+        // The contact's held and refused entries in these tests are another process's.
+        var mark = CacheWatch.Mark(id: id, isCached: true, fetchedAt: fetchedAt, length: 80, digest: digest, outbox: contactOutbox)
+        mark.heldForOthers = contactOutbox.filter { $0.key == .conflict || $0.key == .failed }
+        return CacheWatch(outbox: unsent, lastOutboxSeq: 10, contact: mark)
     }
 
     func screen(_ state: AppState) -> String {
@@ -74,7 +75,9 @@ import Testing
         let effects = state.reduce(.cacheWatched(watch(digest: 2), ownWork: false))
         #expect(effects == [.reloadContact("7", CacheChange(byOtherProcess: true))])
         let newer = contact(plan: "pro")
-        #expect(state.reduce(.contactReloaded(newer, fetchedAt: Self.now, CacheChange(byOtherProcess: true))) == [.loadExchanges(newer)])
+        #expect(
+            state.reduce(.contactReloaded(newer, fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
+                == [.loadExchanges(newer), .loadContactOutbox("7")])
         #expect(state.contact?.customFields["plan"] == "pro")
         #expect(state.flash == "updated by another minimo process")
         #expect(state.externalChange == .reloaded)
@@ -110,7 +113,10 @@ import Testing
         typeDraft(&state, seats: "12")
         #expect(state.draft == ["seats": .int(12)])
         _ = state.reduce(.cacheWatched(watch(digest: 2), ownWork: false))
-        #expect(state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true))).isEmpty)
+        // Nothing shown changes: only the contact's unsent edits are read again (to mark them).
+        #expect(
+            state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
+                == [.loadContactOutbox("7")])
         // The screen still shows what the user is editing, and says what happened.
         #expect(state.contact?.customFields["plan"] == "free")
         #expect(state.draft == ["seats": .int(12)])
@@ -185,7 +191,7 @@ import Testing
         #expect(refused == [.reloadContact("7", CacheChange(byOtherProcess: true, outboxNote: "refused"))])
         _ = state.reduce(.contactReloaded(
             contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true, outboxNote: "refused")))
-        #expect(state.flash == "another process's edit refused: see minimo outbox list")
+        #expect(state.flash == "another process's edit refused: O to resolve")
         #expect(state.unsentEdits == 1)
         let held = state.reduce(.cacheWatched(watch(unsent: [.conflict: 1], digest: 2, contactOutbox: [.conflict: 1]), ownWork: false))
         #expect(held == [.reloadContact("7", CacheChange(byOtherProcess: true, outboxNote: "held as a conflict"))])

@@ -131,4 +131,19 @@ import Testing
         #expect(narrow.contains("error: HTTP 500"))
         #expect(narrow.hasSuffix("│error: HTTP 500: \\x1B[2J…  ? help  / find  e edit"))
     }
+
+    @Test func aMessageIsShownWholeWhenLaterHintsCanGiveWayToIt() {
+        var bar = typical
+        bar.lastError = "conflict on Company — O to resolve"
+        // 130 columns: every hint would leave the message cut; the later hints give way to it.
+        let line = rendered(bar, columns: 130).lines()[0]
+        #expect(line.contains("error: conflict on Company — O to resolve"), "\(line)")
+        #expect(line.contains("? help"))
+        // Too narrow for the whole message and three hints: cut, the first three hints kept.
+        var short = quiet
+        short.lastError = bar.lastError
+        let narrow = rendered(short, columns: 80).lines()[0]
+        #expect(narrow.contains("error: conflict on"))
+        #expect(narrow.contains("? help"))
+    }
 }

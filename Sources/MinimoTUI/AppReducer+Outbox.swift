@@ -1,0 +1,160 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// The outbox view and what it decides: a held conflict is kept (sent anyway), given up (the
+/// server's value stays) or edited again; a refused edit is edited and retried, retried as it is,
+/// or dropped. Every decision goes to the runtime as an effect and comes back as
+/// `outboxResolved`; the view is read again after each.
+extension AppState {
+    mutating func openOutbox() -> [AppEffect] {
+        overlay = .outbox(OutboxCursor())
+        return [.loadOutbox]
+    }
+
+    var selectedOutboxEntry: OutboxEntry? {
+        guard case .outbox(let cursor)? = overlay, outboxEntries.indices.contains(cursor.selection) else { return nil }
+        return outboxEntries[cursor.selection]
+    }
+
+    mutating func handleOutboxOverlay(_ key: KeyEvent, _ cursor: OutboxCursor) -> [AppEffect] {
+        var cursor = cursor
+        if cursor.confirmDrop {
+            cursor.confirmDrop = false
+            overlay = .outbox(cursor)
+            guard key == .character("y"), let entry = selectedOutboxEntry else { return [] }
+            return [.dropEntry(entry.seq)]
+        }
+        switch key {
+        case .escape, .character("q"), .character("O"):
+            overlay = nil
+            return []
+        default:
+            break
+        }
+        if let step = scrollStep(key, page: max(1, size.rows / 3)) {
+            cursor.selection = min(max(0, cursor.selection + step), max(0, outboxEntries.count - 1))
+            overlay = .outbox(cursor)
+            return []
+        }
+        guard let entry = selectedOutboxEntry else { return [] }
+        let busy = entry.state == .sending
+        switch (key, entry.state) {
+        case (.character("m"), .conflict), (.character("r"), .failed):
+            flash = entry.state == .conflict ? "sending yours anyway…" : "sending it again…"
+            return [.keepMine(entry.seq)]
+        case (.character("t"), .conflict):
+            flash = "dropping yours, fetching the server's copy…"
+            return [.takeTheirs(entry.seq)]
+        case (.character("e"), .conflict), (.character("e"), .failed):
+            guard entry.kind == .update else {
+                lastError = "only an update of a contact can be edited here; drop it (d) or retry it (r)"
+                return []
+            }
+            flash = "opening the edit…"
+            return [.editEntry(entry)]
+        case (.character("d"), _):
+            guard !busy || !entry.claimedByOtherProcess else {
+                lastError = "another minimo process is sending this edit right now: it cannot be dropped"
+                return []
+            }
+            cursor.confirmDrop = true
+            overlay = .outbox(cursor)
+        default:
+            break
+        }
+        return []
+    }
+
+    mutating func reduceOutbox(_ action: AppAction) -> [AppEffect] {
+        switch action {
+        case .outboxLoaded(let entries):
+            outboxEntries = entries
+            if case .outbox(var cursor)? = overlay {
+                cursor.selection = min(cursor.selection, max(0, entries.count - 1))
+                overlay = .outbox(cursor)
+            }
+        case .contactOutboxLoaded(let id, let entries):
+            if contact?.id == id { contactOutbox = entries }
+        case .outboxResolved(let message, let isError, let resolved):
+            if isError { lastError = message } else { flash = message; lastError = nil }
+            // The view and the counts follow at once, not at the next tick.
+            var effects: [AppEffect] = [.loadOutbox, .watchCache(contact?.id)]
+            if let resolved, resolved.id == contact?.id, !hasUnsavedChanges {
+                contact = resolved
+                contactSource = .network
+                contactFetchedAt = now
+                externalChange = nil
+            }
+            if let contact { effects += [.loadContactOutbox(contact.id), .loadExchanges(contact)] }
+            return effects
+        case .outboxEditReady(let fresh, let entry):
+            return openEdit(of: entry, on: fresh)
+        case .saveConflicted(let paths, let message):
+            let names = paths.map { label(forPath: $0) }
+            lastError = "conflict on \(names.isEmpty ? "this contact" : names.joined(separator: ", ")) — O to resolve"
+            appendMessage(message, isError: true)
+            if let contact { return [.loadContactOutbox(contact.id)] }
+        case .note(let text, let isError):
+            appendMessage(text, isError: isError)
+        default:
+            break
+        }
+        return []
+    }
+
+    /// A held or refused edit back in the editor: the contact as the server holds it now, the
+    /// edit's values as unsaved changes, and the first field that needs a decision open in the
+    /// line editor — starting from the server's value for a conflict, from the refused value for
+    /// a refusal. `s` then reviews old → new, as for any edit.
+    mutating func openEdit(of entry: OutboxEntry, on fresh: Contact) -> [AppEffect] {
+        var effects: [AppEffect] = []
+        if let previous = contact, previous.id != fresh.id, hasUnsavedChanges {
+            effects.append(.keepDraft(previous.id, email: previous.email, pendingUpdate))
+        }
+        overlay = nil
+        contact = fresh
+        contactSource = .network
+        contactFetchedAt = now
+        externalChange = nil
+        heldReload = nil
+        pending = nil
+        draft = [:]
+        consentDraft = MarketingConsent()
+        undoStack = []
+        editing = nil
+        rawView = false
+        let changes = entry.changes
+        for change in changes {
+            if let key = change.fieldKey {
+                let server = fresh.customFields[key]
+                let unchanged = change.mine == .null ? server == nil : server == change.mine
+                if !unchanged { setDraft(key, change.mine) }
+            } else if change.path == "marketingConsent.email", case .bool(let wanted) = change.mine,
+                wanted != fresh.marketingConsent?.email
+            {
+                undoStack.append(.consent(previous: consentDraft))
+                consentDraft.email = wanted
+            } else if change.path == "marketingConsent.whatsapp", case .bool(let wanted) = change.mine,
+                wanted != fresh.marketingConsent?.whatsapp
+            {
+                undoStack.append(.consent(previous: consentDraft))
+                consentDraft.whatsapp = wanted
+            }
+        }
+        focus = .fields
+        let focusChange = changes.first { $0.conflicting && $0.fieldKey != nil } ?? changes.first { $0.fieldKey != nil }
+        if let focusChange, let key = focusChange.fieldKey {
+            if let index = fieldRows.firstIndex(where: { $0.key == key }) { fieldSelection = index }
+            let start = entry.state == .conflict ? (fresh.customFields[key] ?? .null) : focusChange.mine
+            editing = FieldEditing(key: key, stage: .value, editor: LineEditor(text: FieldValueParser.editableText(start)))
+            flash = entry.state == .conflict
+                ? "\(label(forPath: focusChange.path)): the editor starts from the server's value; Enter, then s to review old → new"
+                : "\(label(forPath: focusChange.path)): fix the refused value; Enter, then s to review and send"
+        } else {
+            flash = "your edit is back as unsaved changes: s to review old → new"
+        }
+        lastError = nil
+        return effects + [.loadExchanges(fresh), .loadContactOutbox(fresh.id), .loadOutbox]
+    }
+}
