@@ -73,6 +73,8 @@ public enum AppEffect: Sendable, Hashable {
     case loadLog
     case save(ContactID, ContactUpdate)
     case copy(String)
+    /// Copy a request as a curl command line (the key as `$MINIMO_API_KEY`).
+    case copyCurl(String)
     case editExternally([String: JSONValue])
     case sync
     /// Keep unsaved changes of a contact for later (quitting, or opening another contact).

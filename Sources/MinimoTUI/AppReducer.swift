@@ -288,6 +288,13 @@ extension AppState {
             return []
         case .character("O"):
             return openOutbox()
+        case .character("C"):
+            // The raw view's request, to run again in a shell.
+            guard rawView, let last = exchanges.last else {
+                flash = "C copies a request as curl: in the raw view (r) or the request log (L)"
+                return []
+            }
+            return [.copyCurl(last.curlCommand)]
         default:
             break
         }
@@ -495,6 +502,8 @@ extension AppState {
                 overlay = nil
             case .enter:
                 if log.indices.contains(selection) { overlay = .exchange(log[selection]); overlayScroll = 0 }
+            case .character("C"):
+                if log.indices.contains(selection) { return [.copyCurl(log[selection].curlCommand)] }
             default:
                 if let step = scrollStep(key, page: max(1, size.rows - 4)) {
                     overlay = .log(selection: min(max(0, selection + step), max(0, log.count - 1)))
@@ -506,6 +515,8 @@ extension AppState {
                 overlay = .log(selection: log.firstIndex(of: exchange) ?? 0)
             case .character("y"):
                 return [.copy(String(decoding: exchange.responseBody, as: UTF8.self))]
+            case .character("C"):
+                return [.copyCurl(exchange.curlCommand)]
             default:
                 if let step = scrollStep(key, page: max(1, size.rows - 4)) { overlayScroll = max(0, overlayScroll + step) }
             }

@@ -14,6 +14,7 @@ public enum Keymap {
             Entry(keys: "o / I", action: "in the contact list: sort by the next column (then back to the search's order) / invert the order"),
             Entry(keys: "r", action: "raw view: the last exchange for this contact (status, timing, headers, JSON)"),
             Entry(keys: "L", action: "request log: every exchange; Enter shows one raw"),
+            Entry(keys: "C", action: "in the raw view and the request log: copy the request as a curl command (the key as $MINIMO_API_KEY)"),
             Entry(keys: "R", action: "refresh the contact from the API, bypassing the cache"),
             Entry(keys: "y", action: "copy the selected value (in the raw view: the body) with OSC 52"),
             Entry(keys: "O", action: "outbox: every unsent edit; decide a conflict (keep mine, take theirs, edit) or a refusal (edit, retry, drop)"),

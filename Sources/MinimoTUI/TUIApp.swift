@@ -390,10 +390,11 @@ public final class TUIApp: @unchecked Sendable {
         case .loadOutbox, .loadContactOutbox, .keepMine, .takeTheirs, .editEntry, .dropEntry:
             performOutbox(effect)
         case .copy(let text):
-            // OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
-            let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
-            FileHandle.standardOutput.write(Data(sequence.utf8))
+            Self.copyToClipboard(text)
             inbox.post(.flash("copied \(text.utf8.count) bytes to the clipboard", isError: false))
+        case .copyCurl(let command):
+            Self.copyToClipboard(command)
+            inbox.post(.flash("copied the request as curl (the key as \"$MINIMO_API_KEY\")", isError: false))
         case .editExternally(let fields):
             guard let screen else { return }
             inbox.post(.externalEditFinished(ExternalEditor.edit(fields, screen: screen)))
@@ -420,6 +421,14 @@ public final class TUIApp: @unchecked Sendable {
                 }
             })
         }
+    }
+}
+
+extension TUIApp {
+    /// OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
+    static func copyToClipboard(_ text: String) {
+        let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+        FileHandle.standardOutput.write(Data(sequence.utf8))
     }
 }
 

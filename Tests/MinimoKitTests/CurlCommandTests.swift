@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@testable import MinimoKit
+
+/// Copy as curl: the command a user pastes into a shell sends the same request and gets the
+/// same answer (a write replays under its idempotency key), and never holds the key.
+@Suite struct CurlCommandTests {
+    /// Runs `command` with `sh -c`, the key in the environment as a user would export it, and
+    /// returns (status, body). Waits on a Dispatch thread, off the cooperative pool.
+    static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The status on a line of its own after the body.
+        process.arguments = ["-c", command + " -w '\\n%{http_code}'"]
+        process.environment = ["PATH": "/usr/bin:/bin", "MINIMO_API_KEY": key]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let split = text.range(of: "\n", options: .backwards).map { text.index(before: $0.upperBound) } ?? text.startIndex
+        return (Int(text[text.index(after: split)...]) ?? -1, Data(text[..<split].utf8))
+    }
+
+    @Test func aCopiedLookupAndAnUpdateGetTheSameAnswersFromTheSandbox() async throws {
+        try await SandboxHarness.with { harness in
+            let client = try harness.client()
+            let lookup = try await client.contact(email: "customer@example.com")
+            let get = lookup.exchange.curlCommand
+            #expect(get.contains("\"Authorization: Bearer $MINIMO_API_KEY\""))
+            #expect(!get.contains(SandboxHarness.key) && !get.contains("•"))
+            let again = try await Self.run(get, key: SandboxHarness.key)
+            #expect(again.status == 200)
+            #expect(try JSONValue.parse(again.body) == JSONValue.parse(lookup.exchange.responseBody))
+
+            // A write with a body that needs quoting: sent again, the server replays its answer
+            // (same idempotency key), and applies nothing twice.
+            let update = try await client.updateContact(
+                id: lookup.value.id, ContactUpdate(customFields: ["notes": "it's \"quoted\" $HOME `x` \\ done"]), idempotencyKey: "curl-copy-1")
+            let put = update.exchange.curlCommand
+            #expect(put.contains("-H 'Idempotency-Key: curl-copy-1'"))
+            let replayed = try await Self.run(put, key: SandboxHarness.key)
+            #expect(replayed.status == update.exchange.status)
+            #expect(try JSONValue.parse(replayed.body) == JSONValue.parse(update.exchange.responseBody))
+            let after = try await client.contact(email: "customer@example.com").value
+            #expect(after.customFields["notes"] == "it's \"quoted\" $HOME `x` \\ done", "the shell expanded nothing")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import MinimoKit
+import Testing
+
+/// `C` copies a request as curl: in tmux with `set-clipboard on`, the OSC 52 the TUI writes
+/// lands in tmux's buffer, which is what a user would paste. Run, it gets the same answer.
+@Suite(.serialized) struct TUICopyEndToEndTests {
+    static let key = "mn-test-copy-0123456789abcdef"
+
+    @Test func theRawViewsRequestCopiedAsCurlGetsTheSameAnswer() async throws {
+        let cache = try MultiProcessTests.temporaryDirectory("tui-copy")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try await withSandbox { url in
+            let environment = ["MINIMO_BASE_URL": url.absoluteString, "MINIMO_API_KEY": Self.key, "MINIMO_CACHE_DIR": cache.path, "HOME": cache.path]
+            let tmux = try TmuxSession(arguments: [], environment: environment, columns: 140, rows: 40)
+            defer { tmux.close() }
+            try tmux.tmux(["set-option", "-g", "set-clipboard", "on"])
+            try await tmux.waitFor("Search email")
+            try tmux.type("customer@example.com")
+            try tmux.press("Enter")
+            try await tmux.waitFor("\"Acme Corp\"")
+            try tmux.press("r")
+            try await tmux.waitFor("Response body")
+            try tmux.press("C")
+            try await tmux.waitFor("copied the request as curl")
+            // tmux's paste buffer, saved to a file (what a user's paste would insert).
+            let saved = cache.appendingPathComponent("paste-buffer")
+            try tmux.tmux(["save-buffer", saved.path])
+            let command = (try? String(contentsOf: saved, encoding: .utf8)) ?? ""
+            #expect(command.hasPrefix("curl -sS -X GET '\(url.absoluteString)/public/v1/contacts/by-email/customer%40example.com'"), "\(command)")
+            #expect(!command.contains(Self.key))
+            let run = try await CurlCommandRunner.run(command, key: Self.key)
+            #expect(run.status == 200)
+            #expect(String(decoding: run.body, as: UTF8.self).contains("\"Acme Corp\""))
+        }
+    }
+}
+
+/// Runs a copied curl command with `sh -c` (the key exported as a user would), off the pool.
+enum CurlCommandRunner {
+    static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command + " -w '\\n%{http_code}'"]
+        process.environment = ["PATH": "/usr/bin:/bin", "MINIMO_API_KEY": key]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let newline = text.lastIndex(of: "\n") else { return (-1, data) }
+        return (Int(text[text.index(after: newline)...]) ?? -1, Data(text[..<newline].utf8))
+    }
+}
