@@ -78,7 +78,7 @@ public struct TLSFailure: Error, Sendable, CustomStringConvertible {
         }
         guard let sslError = error as? NIOSSLError else { return nil }
         switch sslError {
-        case .handshakeFailed, .uncleanShutdown:
+        case .handshakeFailed:
             break
         case .unableToValidateCertificate, .noCertificateToValidate:
             return failure(.untrusted)
