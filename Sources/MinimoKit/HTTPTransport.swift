@@ -73,8 +73,8 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
                 configuration.tlsConfiguration = tls
             }
             if let proxy = network.proxy {
-                // An HTTP proxy: AsyncHTTPClient opens a CONNECT tunnel for every request, so an
-                // https request's TLS runs end to end through it.
+                // An HTTP proxy: AsyncHTTPClient opens a CONNECT tunnel for every connection, so
+                // an https request's TLS runs end to end through it.
                 let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
                 configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
             }

@@ -97,13 +97,9 @@ struct TLSFixture {
         let directory = fixture.directory.appendingPathComponent("certs")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture.caFile, toPath: directory.appendingPathComponent("sandbox-ca.pem").path)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["rehash", directory.path]
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "this test needs Debian's openssl package (openssl rehash)")
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0)
+        let rehash = try await CLI.run(["rehash", directory.path], executable: "/usr/bin/openssl")
+        try #require(rehash.status == 0, "openssl rehash: \(rehash.stderr)")
         let tls = try fixture.loopback()
         try await withSandbox({ $0.tls = tls }) { url in
             let run = try await CLI.run(["contacts", "get", "customer@example.com"], environment: env(url, ["SSL_CERT_DIR": directory.path]))
@@ -209,7 +205,7 @@ struct TLSFixture {
         #expect(url.scheme == "https")
         let run = try await CLI.run(["contacts", "get", "customer@example.com"], environment: env(url, ["SSL_CERT_FILE": caOut]))
         #expect(run.status == 0, "\(run.stderr)")
-        server.stop()
+        await server.stopAndWait()
         #expect(!FileManager.default.fileExists(atPath: caOut), "the CA file is removed at a clean stop")
     }
 
@@ -267,10 +263,20 @@ final class SandboxProcess: @unchecked Sendable {
         return lock.withLock { text }
     }
 
-    /// SIGTERM, then waits for the exit (a clean stop).
+    /// SIGTERM (a clean stop), without waiting.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        if process.isRunning { process.terminate() }
+    }
+
+    /// SIGTERM, then waits for the exit on a Dispatch thread (never on the cooperative pool,
+    /// which the in-process sandboxes of other tests need).
+    func stopAndWait() async {
+        stop()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { [process] in
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
     }
 }
