@@ -65,7 +65,8 @@ struct TLSFixture {
     }
 
     /// `ca_file` in a profile, relative to the config file; it beats `SSL_CERT_FILE` (as curl's
-    /// `--cacert` beats the variable), shown by pointing the variable at a CA that would fail.
+    /// `--cacert` beats the variable), shown by pointing the variable at a CA that would fail;
+    /// and `CURL_CA_BUNDLE` beats `SSL_CERT_FILE`.
     @Test func profileCAFileIsTrusted() async throws {
         let fixture = try TLSFixture()
         let other = try TLSFixture()
@@ -87,6 +88,13 @@ struct TLSFixture {
                 environment: ["TLS_KEY": key, "SSL_CERT_FILE": other.caFile])
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stderr.contains("TLS: trusting the certificate authorities in \(fixture.caFile)"), "\(run.stderr)")
+            // Without a profile, curl's order: CURL_CA_BUNDLE beats SSL_CERT_FILE.
+            let bundle = try await CLI.run(
+                ["contacts", "get", "customer@example.com"],
+                environment: env(url, ["CURL_CA_BUNDLE": fixture.caFile, "SSL_CERT_FILE": other.caFile]))
+            #expect(bundle.status == 0, "\(bundle.stderr)")
+            let variable = try await CLI.run(["contacts", "get", "customer@example.com"], environment: env(url, ["SSL_CERT_FILE": other.caFile]))
+            #expect(variable.status == 6, "the other CA alone does not trust the sandbox")
         }
     }
 
