@@ -14,9 +14,10 @@ public final class MinimoClient: Sendable {
     private let logger: Logger
 
     /// Throws `.insecureURL` for plain HTTP to a non-loopback host.
+    /// - Parameter transport: by default AsyncHTTPClient, with the configuration's network.
     public init(
         configuration: MinimoConfiguration,
-        transport: HTTPTransport = AsyncHTTPClientTransport(),
+        transport: HTTPTransport? = nil,
         clock: MinimoClock = SystemClock(),
         random: RandomSource = SystemRandomSource(),
         recorder: ExchangeRecorder = ExchangeRecorder(),
@@ -24,7 +25,7 @@ public final class MinimoClient: Sendable {
     ) throws {
         self.configuration = configuration
         self.apiBase = try configuration.resolvedAPIBase()
-        self.transport = transport
+        self.transport = transport ?? AsyncHTTPClientTransport(network: configuration.network)
         self.clock = clock
         self.random = random
         self.recorder = recorder
@@ -163,6 +164,17 @@ public final class MinimoClient: Sendable {
             let response: TransportResponse
             do {
                 response = try await transport.execute(request, timeout: configuration.timeout)
+            } catch let failure as TLSFailure {
+                // Retrying cannot mend a certificate or a handshake: say why at once.
+                await gate.release(observed: nil)
+                if Task.isCancelled { throw CancellationError() }
+                await record(request, started: started, response: nil, quota: nil, error: failure.message, attempt: attempt)
+                throw MinimoError(.network, message: failure.message)
+            } catch let failure as ProxyFailure where !failure.retryable {
+                await gate.release(observed: nil)
+                if Task.isCancelled { throw CancellationError() }
+                await record(request, started: started, response: nil, quota: nil, error: failure.message, attempt: attempt)
+                throw MinimoError(.network, message: failure.message)
             } catch {
                 await gate.release(observed: nil)
                 if Task.isCancelled { throw CancellationError() }
@@ -270,6 +282,7 @@ public final class MinimoClient: Sendable {
     }
 
     static func describeNetworkError(_ error: Error, timeout: Double, url: String) -> String {
+        if let failure = error as? ProxyFailure { return failure.message }
         let text = String(describing: error)
         let host = URLComponents(string: url).map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
         if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") {

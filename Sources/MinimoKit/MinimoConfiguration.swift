@@ -12,12 +12,14 @@ public struct MinimoConfiguration: Sendable {
     public var retry: RetryPolicy
     public var gate: QuotaGate.Configuration
     public var userAgent: String
+    /// Trusted certificate authorities and the proxy; the system's and none by default.
+    public var network: NetworkConfiguration
 
     public static let defaultBaseURL = URL(string: "https://api.minimo.it")!
 
     public init(
         baseURL: URL = MinimoConfiguration.defaultBaseURL, apiKey: String, timeout: Double = 15,
-        retry: RetryPolicy = .init(), gate: QuotaGate.Configuration = .init(), userAgent: String = "minimo/0.1"
+        retry: RetryPolicy = .init(), gate: QuotaGate.Configuration = .init(), userAgent: String = "minimo/0.1", network: NetworkConfiguration = .direct
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -25,6 +27,7 @@ public struct MinimoConfiguration: Sendable {
         self.retry = retry
         self.gate = gate
         self.userAgent = userAgent
+        self.network = network
     }
 
     /// The base with its API prefix, after the HTTPS check: plain HTTP is accepted only for

@@ -20,6 +20,8 @@ public struct SandboxConfiguration: Sendable {
     public var listingEnabled: Bool
     /// Random faults, off by default.
     public var faults: FaultConfiguration
+    /// HTTPS with this certificate and key; nil serves plain HTTP.
+    public var tls: SandboxTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -29,7 +31,8 @@ public struct SandboxConfiguration: Sendable {
         rateLimit: RateLimitRule = RateLimitRule(limit: 100, window: .seconds(60)),
         apiKeys: [String] = [],
         listingEnabled: Bool = true,
-        faults: FaultConfiguration = FaultConfiguration()
+        faults: FaultConfiguration = FaultConfiguration(),
+        tls: SandboxTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -39,5 +42,6 @@ public struct SandboxConfiguration: Sendable {
         self.apiKeys = apiKeys
         self.listingEnabled = listingEnabled
         self.faults = faults
+        self.tls = tls
     }
 }

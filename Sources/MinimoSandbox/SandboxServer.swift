@@ -1,5 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import ServiceLifecycle
 
@@ -42,7 +45,7 @@ public actor SandboxServer {
         self.store = SandboxStore(configuration: configuration, demoKey: Self.demoAPIKey)
     }
 
-    /// The base URL while running (`http://HOST:PORT`, no trailing slash, no `/public/v1`).
+    /// The base URL while running (`http://HOST:PORT`, `https://` with TLS, no trailing slash, no `/public/v1`).
     public var url: URL? { baseURL }
 
     /// Binds and serves; returns the base URL, e.g. `http://127.0.0.1:54321`. Calling it again
@@ -53,10 +56,12 @@ public actor SandboxServer {
         guard group == nil else { throw SandboxServerError(message: "The sandbox is already starting") }
         let (ports, portContinuation) = AsyncThrowingStream<Int, any Error>.makeStream()
         let handler = SandboxRequestHandler(store: store)
+        let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: Self.serverTLS($0)) } ?? .http1()
         let app = Application(
             responder: CallbackResponder<BasicRequestContext> { request, context in
                 try await handler.respond(to: request, context: context)
             },
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? -1)
@@ -85,13 +90,38 @@ public actor SandboxServer {
             throw SandboxServerError(message: "The sandbox stopped before listening on \(configuration.host):\(configuration.port)")
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        guard let url = URL(string: "http://\(host):\(port)") else {
+        guard let url = URL(string: "\(configuration.tls == nil ? "http" : "https")://\(host):\(port)") else {
             await stop()
             throw SandboxServerError(message: "Cannot form a URL from host \(configuration.host)")
         }
         baseURL = url
         logger.info("Minimo sandbox listening", metadata: ["url": "\(url.absoluteString)"])
         return url
+    }
+
+    /// The server side of TLS from PEM text; a file that is not PEM gets a sentence, not a
+    /// BoringSSL error stack.
+    static func serverTLS(_ tls: SandboxTLS) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8))
+        } catch {
+            throw SandboxServerError(message: "the TLS certificate is not a PEM certificate chain (-----BEGIN CERTIFICATE-----)")
+        }
+        guard !chain.isEmpty else { throw SandboxServerError(message: "the TLS certificate file holds no certificate") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)
+        } catch {
+            throw SandboxServerError(message: "the TLS key is not a PEM private key (-----BEGIN PRIVATE KEY-----), or it is encrypted")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw SandboxServerError(message: "the TLS key does not belong to the certificate (the first certificate of the chain must be the key's)")
+        }
+        return configuration
     }
 
     /// Stops gracefully (in-flight requests finish) and waits until the port is released.

@@ -30,6 +30,7 @@ struct APIContext {
             logger = Logger(label: "minimo.client") { label in StreamLogHandler.standardError(label: label) }
             logger.logLevel = .debug
         }
+        for note in resolved.networkNotes { logger.debug("\(note)") }
         // One quota for every process using this key at this host (DESIGN §10): the ledger file
         // lives in the cache directory and is named by the host and a hash of the key.
         var configuration = resolved.configuration

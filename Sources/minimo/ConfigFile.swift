@@ -12,6 +12,8 @@ import Foundation
 /// # or: api_key_command = "pass show minimo/acme"
 /// # or: api_key_env = "ACME_MINIMO_KEY"
 /// columns = ["email", "FIRST_NAME", "LAST_NAME", "PLAN"]   # the TUI's contact list
+/// ca_file = "~/.config/minimo/company-ca.pem"   # trust these CAs instead of the system's
+/// proxy = "http://proxy.example.com:3128"       # beats HTTPS_PROXY; "" means none
 /// ```
 ///
 /// The reader understands the part of TOML this file needs: comments, `[table]` and
@@ -32,6 +34,12 @@ struct ConfigFile: Equatable {
         /// The TUI list's columns: `email`, `name`, `phone`, `status`, `id`, or a custom field
         /// by key or display name.
         var columns: [String]?
+        /// A PEM file of the certificate authorities to trust instead of the system's (curl's
+        /// `--cacert`); a relative path is read from the config file's directory.
+        var caFile: String?
+        /// The proxy for this profile, beating `HTTPS_PROXY` and the others; `""` turns the
+        /// environment's proxy off.
+        var proxy: String?
     }
 
     var defaultProfile: String?
@@ -109,6 +117,12 @@ struct ConfigFile: Equatable {
             case ("api_key_command", .string(let text)): profile.apiKeyCommand = text
             case ("api_key_env", .string(let text)): profile.apiKeyEnv = text
             case ("timeout", .number(let seconds)): profile.timeout = seconds
+            case ("ca_file", .string(let path)):
+                guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "ca_file is empty: give the path of a PEM file of CA certificates, or remove the line")
+                }
+                profile.caFile = path
+            case ("proxy", .string(let url)): profile.proxy = url
             case ("columns", .strings(let names)):
                 guard !names.isEmpty, !names.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
                     throw ConfigSyntaxError(line: lineNumber, message: "columns needs at least one name, and no empty one")

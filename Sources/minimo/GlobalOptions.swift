@@ -31,7 +31,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds a cached contact is served without asking the API.", valueName: "seconds"))
     var ttl: Double = 300
 
-    @Flag(help: "Log each request (method, path, status, time; never the key) to stderr.")
+    @Flag(help: "Log each request (method, path, status, time; never the key) to stderr, and the proxy (password masked) and CAs in use.")
     var debug = false
 
     func validate() throws {

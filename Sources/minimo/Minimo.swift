@@ -10,7 +10,9 @@ struct Minimo: AsyncParsableCommand {
         abstract: "Browse and edit the contacts of a Minimo account, from the terminal.",
         discussion: """
             Key and endpoint come from flags, the environment (MINIMO_API_KEY, MINIMO_BASE_URL, MINIMO_PROFILE) \
-            or ~/.config/minimo/config.toml profiles. The key is never printed.
+            or ~/.config/minimo/config.toml profiles. The key is never printed. HTTPS trusts the system's CAs, \
+            or a profile's ca_file, CURL_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR; proxies come from a profile's \
+            proxy or HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, with NO_PROXY, as curl reads them (README, Networks).
 
             Exit codes:
               0  success
@@ -19,7 +21,7 @@ struct Minimo: AsyncParsableCommand {
               3  authentication (no key, key file readable by others, 401, 403)
               4  not found (404, listing not available)
               5  rate limited (429 after the allowed waits)
-              6  network or server error (connection, timeout, 5xx, unreadable answer)
+              6  network or server error (connection, timeout, 5xx, unreadable answer, TLS, proxy)
               7  validation (422, 400, 409: bad email, phone, field or conflicting email)
             """,
         subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self])

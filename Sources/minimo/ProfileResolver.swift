@@ -7,6 +7,9 @@ import MinimoKit
 /// `base_url`, `https://api.minimo.it`. Key: `--api-key-file`, `--api-key` (with a warning),
 /// `MINIMO_API_KEY`, then the profile's `api_key_file`, `api_key_command`, `api_key_env`.
 /// Profile: `--profile`, `MINIMO_PROFILE`, the file's `default_profile`.
+/// Trusted CAs, as curl: the profile's `ca_file`, else `CURL_CA_BUNDLE`, else `SSL_CERT_FILE`
+/// and `SSL_CERT_DIR`, else the system's. Proxy: see `ProxyRules` (the profile's `proxy`, else
+/// the curl variables; `NO_PROXY` either way).
 struct ProfileResolver {
     var options: GlobalOptions
     var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -17,6 +20,8 @@ struct ProfileResolver {
         var configuration: MinimoConfiguration
         /// The TUI list's columns from the profile, if it sets them.
         var columns: [String]?
+        /// What `--debug` says about the network: the proxy (password masked) and the CAs.
+        var networkNotes: [String] = []
 
         /// The cache database's name: the profile, or the host and port when none is named
         /// (so a sandbox's data never mixes with a real account's).
@@ -58,7 +63,49 @@ struct ProfileResolver {
         } catch let error as MinimoError {
             throw CLIError(.usage, error.message)
         }
-        return Resolved(profileName: name, configuration: configuration, columns: profile.columns)
+        let trust = try resolveTrust(profile: profile, profileName: name, configURL: configURL)
+        let choice: ProxyRules.Choice
+        do {
+            choice = try ProxyRules.choose(for: baseURL, profileProxy: profile.proxy, environment: environment)
+        } catch {
+            let fix = profile.proxy != nil ? "fix proxy in profile '\(name ?? "")' of \(configURL.path)" : "fix the variable or unset it"
+            throw CLIError(.usage, "\(error.message); \(fix)")
+        }
+        configuration.network = NetworkConfiguration(trust: trust, proxy: choice.proxy)
+        var notes = [choice.explanation]
+        if baseURL.scheme?.lowercased() == "https" { notes.append("TLS: trusting \(trust.summary)") }
+        return Resolved(profileName: name, configuration: configuration, columns: profile.columns, networkNotes: notes)
+    }
+
+    /// The CAs to trust. Every path is checked now: a missing or unreadable file is a usage
+    /// error naming it, rather than an untrusted certificate later.
+    private func resolveTrust(profile: ConfigFile.Profile, profileName: String?, configURL: URL) throws -> TrustStore {
+        if let raw = profile.caFile {
+            var path = NSString(string: raw).expandingTildeInPath
+            if !path.hasPrefix("/") { path = configURL.deletingLastPathComponent().appendingPathComponent(path).path }
+            if let problem = TrustStore.problem(withFile: path) {
+                throw CLIError(.usage, "the ca_file of profile '\(profileName ?? "")', \(path), cannot be used: \(problem); fix the path in \(configURL.path)")
+            }
+            return TrustStore(caFile: path)
+        }
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func file(_ name: String) throws -> String? {
+            guard let path = variable(name) else { return nil }
+            if let problem = TrustStore.problem(withFile: path) {
+                throw CLIError(.usage, "\(name)=\(path) cannot be used: \(problem); fix the path or unset \(name)")
+            }
+            return path
+        }
+        if let bundle = try file("CURL_CA_BUNDLE") { return TrustStore(caFile: bundle) }
+        let certFile = try file("SSL_CERT_FILE")
+        var certDirectory: String?
+        if let path = variable("SSL_CERT_DIR") {
+            if let problem = TrustStore.problem(withDirectory: path) {
+                throw CLIError(.usage, "SSL_CERT_DIR=\(path) cannot be used: \(problem); fix the path or unset SSL_CERT_DIR")
+            }
+            certDirectory = path
+        }
+        return TrustStore(caFile: certFile, caDirectory: certDirectory)
     }
 
     private func resolveKey(profile: ConfigFile.Profile, profileName: String?) throws -> String {

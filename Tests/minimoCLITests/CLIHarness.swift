@@ -25,7 +25,9 @@ enum CLI {
         _ arguments: [String], environment: [String: String] = [:], home: URL? = nil, executable: String = "minimo"
     ) async throws -> CLIRun {
         let process = Process()
-        process.executableURL = binary.deletingLastPathComponent().appendingPathComponent(executable)
+        // A bare name is a sibling of the test binary (minimo, minimo-soak); a path is used as is.
+        process.executableURL = executable.hasPrefix("/")
+            ? URL(fileURLWithPath: executable) : binary.deletingLastPathComponent().appendingPathComponent(executable)
         process.arguments = arguments
         let homeDirectory = home ?? FileManager.default.temporaryDirectory.appendingPathComponent("minimo-cli-home-\(UUID())")
         var env = ["PATH": "/usr/bin:/bin", "HOME": homeDirectory.path, "LANG": "C.UTF-8"]
