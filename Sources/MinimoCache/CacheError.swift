@@ -108,3 +108,13 @@ public struct CacheError: Error, Sendable, CustomStringConvertible, Hashable {
         return (error as NSError).localizedDescription
     }
 }
+
+/// A write asked of a read-only profile (`readonly = true` in its config, or `--readonly`):
+/// refused before the outbox, so nothing is queued and nothing is sent.
+public struct ReadOnlyProfile: Error, Sendable, CustomStringConvertible {
+    public var message: String {
+        "this profile is read-only (readonly = true in its config, or --readonly): nothing was queued or sent"
+    }
+    public var description: String { message }
+    public init() {}
+}

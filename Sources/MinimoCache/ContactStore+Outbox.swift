@@ -43,6 +43,7 @@ extension ContactStore {
         _ writes: [OutboxWrite], priority: RequestPriority = .background, batch: String?, checksConflicts: Bool = true,
         transactionSize: Int = 1000
     ) async throws -> OutboxBatchQueued {
+        if readOnly { throw ReadOnlyProfile() }
         var result = OutboxBatchQueued()
         let size = max(1, transactionSize)
         var start = 0
@@ -72,6 +73,7 @@ extension ContactStore {
     }
 
     private func enqueue(_ change: OutboxWrite.Change, options: OutboxQueueOptions) async throws -> OutboxEntry {
+        if readOnly { throw ReadOnlyProfile() }
         let now = clock.now().timeIntervalSince1970
         let token = claimToken
         return try await database.write { db in
@@ -222,7 +224,12 @@ extension ContactStore {
     /// sent twice at once.
     @discardableResult
     public func sendOutbox(_ options: OutboxDrainOptions = .init()) async -> OutboxReport {
-        await drains.run { await OutboxSender(store: self, options: options).drain() }
+        if readOnly {
+            var report = OutboxReport()
+            report.stoppedBy = ReadOnlyProfile().message
+            return report
+        }
+        return await drains.run { await OutboxSender(store: self, options: options).drain() }
     }
 
     /// The state of the entries queued under these idempotency keys (absent: not in the

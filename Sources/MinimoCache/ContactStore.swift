@@ -18,13 +18,17 @@ public final class ContactStore: Sendable {
     let claimToken = UUID().uuidString.lowercased()
     /// How long a claim on an outbox entry holds without renewal (see `OutboxClaim.defaultLease`).
     public let claimLease: TimeInterval
+    /// A read-only profile (`readonly = true`, `--readonly`): every write is refused before it
+    /// reaches the outbox (`ReadOnlyProfile`), and nothing queued earlier is sent.
+    public let readOnly: Bool
 
     /// Opens (creating if needed) the cache database at `databaseURL`. Throws a `CacheError`
     /// whose message names the cause.
     public init(
         client: MinimoClient, databaseURL: URL, policy: FreshnessPolicy = .init(), clock: MinimoClock = SystemClock(),
-        exchangeLimit: Int = 500, claimLease: TimeInterval = OutboxClaim.defaultLease
+        exchangeLimit: Int = 500, claimLease: TimeInterval = OutboxClaim.defaultLease, readOnly: Bool = false
     ) throws {
+        self.readOnly = readOnly
         self.client = client
         self.policy = policy
         self.clock = clock
@@ -36,9 +40,9 @@ public final class ContactStore: Sendable {
     /// The database of `profile` under `location`.
     public convenience init(
         client: MinimoClient, location: CacheLocation, profile: String, policy: FreshnessPolicy = .init(),
-        clock: MinimoClock = SystemClock()
+        clock: MinimoClock = SystemClock(), readOnly: Bool = false
     ) throws {
-        try self.init(client: client, databaseURL: location.databaseURL(profile: profile), policy: policy, clock: clock)
+        try self.init(client: client, databaseURL: location.databaseURL(profile: profile), policy: policy, clock: clock, readOnly: readOnly)
     }
 
     public var databasePath: String { database.url.path }
@@ -50,7 +54,8 @@ public final class ContactStore: Sendable {
     /// sending one entry twice, as they do between processes.
     public func sibling() throws -> ContactStore {
         try ContactStore(
-            client: client, databaseURL: database.url, policy: policy, clock: clock, exchangeLimit: exchangeLimit, claimLease: claimLease)
+            client: client, databaseURL: database.url, policy: policy, clock: clock, exchangeLimit: exchangeLimit, claimLease: claimLease,
+            readOnly: readOnly)
     }
 
     static func emailKey(_ email: String) -> String { email.lowercased() }

@@ -38,6 +38,10 @@ extension AppState {
             return []
         }
         guard let entry = selectedOutboxEntry else { return [] }
+        if readOnly, [KeyEvent.character("m"), .character("t"), .character("e"), .character("r")].contains(key) {
+            lastError = "read-only profile: nothing is sent from here (d drops an edit without sending it)"
+            return []
+        }
         let busy = entry.state == .sending
         switch (key, entry.state) {
         case (.character("m"), .conflict), (.character("r"), .failed):
@@ -156,5 +160,19 @@ extension AppState {
         }
         lastError = nil
         return effects + [.loadExchanges(fresh), .loadContactOutbox(fresh.id), .loadOutbox]
+    }
+}
+
+extension AppState {
+    /// The keys that would change a contact (edit, add, delete a field, toggle consent, save,
+    /// edit as JSON, bulk edit), where the focus gives them that meaning.
+    func refusedAsWrite(_ key: KeyEvent) -> Bool {
+        switch key {
+        case .character("s"), .control("s"), .character("E"), .character("b"): return true
+        case .character("e"), .character("a"), .character("d"): return focus == .fields
+        case .enter: return focus == .fields || focus == .consent
+        case .character(" "): return focus == .consent
+        default: return false
+        }
     }
 }

@@ -245,6 +245,10 @@ extension AppState {
         }
         if focus == .search { return handleSearch(key) }
         flash = nil
+        if readOnly, refusedAsWrite(key) {
+            lastError = "read-only profile (readonly = true, or --readonly): contacts cannot be changed here"
+            return []
+        }
         switch key {
         case .character("/"):
             focus = .search

@@ -153,6 +153,10 @@ public struct AppState: Sendable {
     public var marks = Marks()
     /// The bulk edit being sent, followed in the status bar.
     public var bulk: BulkRun?
+    /// A read-only profile: every key that would change a contact is refused, saying why.
+    public var readOnly = false
+    /// The profile's label in the status bar (`PROD`), in its colour.
+    public var profileLabel: ProfileLabel?
     /// The share of the quota background work leaves to interactive requests (for ETAs).
     public var backgroundReserve = 0.2
     /// The longest time to a reset any answer gave: the window's length, nearly (for ETAs).
@@ -246,4 +250,27 @@ public struct FieldRow: Sendable, Hashable {
     public var status: Status
 
     public var label: String { definition?.displayName ?? key }
+}
+
+/// A profile's label for the status bar (`label = "PROD"`, `color = "red"`), so that a
+/// production account never looks like a test one.
+public struct ProfileLabel: Sendable, Hashable {
+    public var text: String
+    /// `red`, `yellow`, `green` or `blue`; drawn as a reversed badge in that colour.
+    public var color: String?
+
+    public init(text: String, color: String?) {
+        self.text = text
+        self.color = color
+    }
+
+    var style: CellStyle {
+        switch color {
+        case "red": CellStyle(.danger, bold: true, reverse: true)
+        case "yellow": CellStyle(.warning, bold: true, reverse: true)
+        case "green": CellStyle(.success, bold: true, reverse: true)
+        case "blue": CellStyle(.accent, bold: true, reverse: true)
+        default: CellStyle(.normal, bold: true, reverse: true)
+        }
+    }
 }

@@ -60,6 +60,8 @@ public enum AppView {
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
         bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
         bar.marked = state.marks.count
+        bar.label = state.profileLabel
+        bar.readOnly = state.readOnly
         bar.bulkProgress = state.bulk.map {
             $0.progress(now: state.now, quota: state.quota, reserve: state.backgroundReserve, observedWindow: state.observedWindow)
         }

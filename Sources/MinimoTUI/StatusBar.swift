@@ -25,6 +25,10 @@ public struct StatusBar: Sendable, Hashable {
     public var hints: [KeyHint]
     /// Contacts marked for a bulk edit.
     public var marked = 0
+    /// The profile's label (`PROD`), first on the bar, as a badge in its colour.
+    public var label: ProfileLabel?
+    /// A read-only profile: said after the identity.
+    public var readOnly = false
     /// A bulk edit being sent: `bulk 3/5 · ETA 40 s`.
     public var bulkProgress: String?
     /// Fewest columns kept for the error before hints are shortened for it.
@@ -61,6 +65,14 @@ public struct StatusBar: Sendable, Hashable {
 
     static func separator(_ detail: Detail) -> Span {
         Span(text: detail == .compact ? "│" : " │ ", style: .dim)
+    }
+
+    /// The label's badge and the read-only mark, before the identity.
+    var badges: [Span] {
+        var spans: [Span] = []
+        if let label { spans += [Span(text: " " + TerminalText.sanitize(label.text) + " ", style: label.style), Span(text: " ", style: .normal)] }
+        if readOnly { spans += [Span(text: "read-only", style: .warning.bolded), Span(text: " ", style: .normal)] }
+        return spans
     }
 
     func identity(_ detail: Detail) -> Span {
@@ -127,7 +139,7 @@ public struct StatusBar: Sendable, Hashable {
     /// The left part: identity, connection, quota, edits.
     func leftSpans(now: Date, _ detail: Detail) -> [Span] {
         let separator = Self.separator(detail)
-        var spans = [Span(text: " ", style: .normal), identity(detail), separator, connection, separator,
+        var spans = [Span(text: " ", style: .normal)] + badges + [identity(detail), separator, connection, separator,
             quotaSpan(now: now, detail)]
         if let edits { spans += [separator, edits] }
         return spans

@@ -134,9 +134,14 @@ public final class TUIApp: @unchecked Sendable {
     /// user quit: the process should then end as that signal would have ended it (status 128+N).
     public private(set) var exitSignal: Int32 = 0
 
-    public init(store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String] = ListColumn.defaultNames) {
+    public init(
+        store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String] = ListColumn.defaultNames,
+        label: ProfileLabel? = nil
+    ) {
         self.store = store
         self.state = AppState(size: TerminalSize(columns: 80, rows: 24), profile: profile, host: host, isDemo: isDemo)
+        state.readOnly = store.readOnly
+        state.profileLabel = label
         state.listColumns = columns.map(ListColumn.init(name:))
         state.backgroundReserve = store.client.configuration.gate.backgroundReserve
     }

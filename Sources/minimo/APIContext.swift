@@ -10,6 +10,11 @@ struct APIContext {
     let client: MinimoClient
     let store: ContactStore
     let profileName: String?
+    /// `readonly = true` in the profile, or `--readonly`.
+    let readonly: Bool
+    /// The profile's status-bar label and colour (`label`, `color`).
+    let label: String?
+    let color: String?
     /// The TUI list's columns, from the profile (nil: the default).
     let listColumns: [String]?
 
@@ -48,14 +53,26 @@ struct APIContext {
         }
         profileName = resolved.profileName
         listColumns = resolved.columns
+        readonly = resolved.readonly
+        label = resolved.label
+        color = resolved.color
         do {
             store = try ContactStore(
-                client: client, location: location, profile: resolved.cacheName, policy: FreshnessPolicy(ttl: options.ttl))
+                client: client, location: location, profile: resolved.cacheName, policy: FreshnessPolicy(ttl: options.ttl),
+                readOnly: resolved.readonly)
         } catch let error as CacheError {
             throw CLIError(.failure, error.message)  // a sentence naming the file and the cause
         } catch {
             throw CLIError(.failure, "cannot open the cache in \(location.directory.path): \(CacheError.sentence(for: error, path: nil))")
         }
+    }
+
+    /// Refuses a write on a read-only profile before anything is queued (exit 2). The store
+    /// refuses too (`ReadOnlyProfile`); this says it first, naming what was asked.
+    func requireWritable(_ what: String) throws {
+        guard readonly else { return }
+        let name = profileName.map { "profile '\($0)'" } ?? "this profile"
+        throw CLIError(.usage, "\(what) refused: \(name) is read-only (readonly = true in its config, or --readonly); nothing was queued or sent")
     }
 
     /// Prints raw bytes (a `--json` body) with a final newline.

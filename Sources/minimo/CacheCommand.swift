@@ -107,6 +107,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
+            try context.requireWritable("outbox retry")
             if let id {
                 if force { try await context.store.overrideConflict(id) } else { try await context.store.retryOutboxEntry(id) }
             }
@@ -147,6 +148,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
+            try context.requireWritable("outbox resolve")
             let resolution: OutboxResolution
             do {
                 resolution = mine ? try await context.store.resolveKeepingMine(id) : try await context.store.resolveTakingTheirs(id)

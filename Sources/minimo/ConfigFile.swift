@@ -40,6 +40,12 @@ struct ConfigFile: Equatable {
         /// The proxy for this profile, beating `HTTPS_PROXY` and the others; `""` turns the
         /// environment's proxy off.
         var proxy: String?
+        /// Refuse every write (production accounts): nothing reaches the outbox.
+        var readonly: Bool?
+        /// A word for the status bar, e.g. `PROD`, so production looks different.
+        var label: String?
+        /// The label's colour: red, yellow, green or blue.
+        var color: String?
     }
 
     var defaultProfile: String?
@@ -123,6 +129,17 @@ struct ConfigFile: Equatable {
                 }
                 profile.caFile = path
             case ("proxy", .string(let url)): profile.proxy = url
+            case ("readonly", .bool(let on)): profile.readonly = on
+            case ("label", .string(let text)):
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty, text.count <= 20 else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "label is a short word for the status bar (1 to 20 characters), e.g. \"PROD\"")
+                }
+                profile.label = text
+            case ("color", .string(let name)):
+                guard ProfileAppearanceColor(rawValue: name.lowercased()) != nil else {
+                    throw ConfigSyntaxError(line: lineNumber, message: "color is one of red, yellow, green, blue (found \"\(name)\")")
+                }
+                profile.color = name.lowercased()
             case ("columns", .strings(let names)):
                 guard !names.isEmpty, !names.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
                     throw ConfigSyntaxError(line: lineNumber, message: "columns needs at least one name, and no empty one")
@@ -243,4 +260,9 @@ struct ConfigFile: Equatable {
         }
         return line
     }
+}
+
+/// The colours a profile's label may take (`color = "red"`).
+enum ProfileAppearanceColor: String, CaseIterable {
+    case red, yellow, green, blue
 }

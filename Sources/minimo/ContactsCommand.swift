@@ -89,6 +89,7 @@ struct ContactsCommand: AsyncParsableCommand {
             try ContentChecks.email(email)
             try ContentChecks.phone(phone)
             let context = try APIContext(global)
+            try context.requireWritable("contacts upsert")
             let upsert = ContactUpsert(
                 email: email, phone: phone, customFields: try FieldArguments.parse(fields),
                 marketingConsent: try FieldArguments.consent(consents))
@@ -129,6 +130,7 @@ struct ContactsCommand: AsyncParsableCommand {
             if let email { try ContentChecks.email(email) }
             try ContentChecks.phone(phone)
             let context = try APIContext(global)
+            try context.requireWritable("contacts update")
             var custom = try FieldArguments.parse(fields)
             for key in unsetFields { custom[key] = .null }
             let update = ContactUpdate(
@@ -150,6 +152,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
+            try context.requireWritable("contacts delete")
             let entry = try await context.store.queueDelete(contactID: ContactID(id))
             try await context.sendAndReport(entry.seq, json: json) { _ in
                 "deleted contact \(HumanOutput.safe(id)) (restore with: minimo contacts update \(HumanOutput.safe(id)))"

@@ -31,6 +31,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds a cached contact is served without asking the API.", valueName: "seconds"))
     var ttl: Double = 300
 
+    @Flag(help: "Refuse every write (update, upsert, delete, import, outbox sends): for looking at a production account safely. A profile sets it with readonly = true.")
+    var readonly = false
+
     @Flag(help: "Log each request (method, path, status, time; never the key) to stderr, and the proxy (password masked) and CAs in use.")
     var debug = false
 

@@ -80,6 +80,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw CLIError(.usage, HumanOutput.safe(error.message))
         }
         let context = try APIContext(global)
+        if !dryRun { try context.requireWritable("import") }
         var overrides = ImportMapping.Overrides(skips: skips, unsetEmpty: unsetEmpty)
         for map in maps {
             let equals = map.firstIndex(of: "=")!

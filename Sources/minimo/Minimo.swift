@@ -36,7 +36,8 @@ struct Minimo: AsyncParsableCommand {
         }
         try await TUILauncher.run(
             store: context.store, profile: context.profileName ?? "default", host: host, isDemo: false,
-            columns: context.listColumns ?? ListColumn.defaultNames)
+            columns: context.listColumns ?? ListColumn.defaultNames,
+            label: context.label.map { ProfileLabel(text: $0, color: context.color) })
     }
 }
 

@@ -22,6 +22,11 @@ struct ProfileResolver {
         var columns: [String]?
         /// What `--debug` says about the network: the proxy (password masked) and the CAs.
         var networkNotes: [String] = []
+        /// `readonly = true` in the profile, or `--readonly`: no write reaches the outbox.
+        var readonly = false
+        /// The profile's status-bar label and its colour.
+        var label: String?
+        var color: String?
 
         /// The cache database's name: the profile, or the host and port when none is named
         /// (so a sandbox's data never mixes with a real account's).
@@ -74,7 +79,9 @@ struct ProfileResolver {
         configuration.network = NetworkConfiguration(trust: trust, proxy: choice.proxy)
         var notes = [choice.explanation]
         if baseURL.scheme?.lowercased() == "https" { notes.append("TLS: trusting \(trust.summary)") }
-        return Resolved(profileName: name, configuration: configuration, columns: profile.columns, networkNotes: notes)
+        return Resolved(
+            profileName: name, configuration: configuration, columns: profile.columns, networkNotes: notes,
+            readonly: options.readonly || profile.readonly == true, label: profile.label, color: profile.color)
     }
 
     /// The CAs to trust. Every path is checked now: a missing or unreadable file is a usage

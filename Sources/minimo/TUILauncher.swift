@@ -5,11 +5,13 @@ import MinimoTUI
 /// Runs the TUI's event loop on a thread of its own (it blocks on the terminal), leaving the
 /// Swift concurrency pool to the network and database work it starts.
 enum TUILauncher {
-    static func run(store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String]) async throws {
+    static func run(
+        store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String], label: ProfileLabel? = nil
+    ) async throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError(.usage, "the TUI needs a terminal; for scripts use the subcommands (minimo help)")
         }
-        let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo, columns: columns)
+        let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo, columns: columns, label: label)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
                 do {
