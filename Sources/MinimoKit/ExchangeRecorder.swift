@@ -5,9 +5,18 @@ public actor ExchangeRecorder {
     private var buffer: [RawExchange] = []
     private var subscribers: [Int: AsyncStream<RawExchange>.Continuation] = [:]
     private var nextSubscriber = 0
+    /// Called with each exchange as it is recorded, before the request's caller gets its answer
+    /// (`--debug=curl` prints it there, so the last one is printed before the process ends).
+    private let observer: (@Sendable (RawExchange) -> Void)?
 
     public init(capacity: Int = 500) {
         self.capacity = max(1, capacity)
+        self.observer = nil
+    }
+
+    public init(capacity: Int = 500, observer: @escaping @Sendable (RawExchange) -> Void) {
+        self.capacity = max(1, capacity)
+        self.observer = observer
     }
 
     /// Oldest first.
@@ -19,6 +28,7 @@ public actor ExchangeRecorder {
         buffer.append(exchange)
         if buffer.count > capacity { buffer.removeFirst(buffer.count - capacity) }
         for continuation in subscribers.values { continuation.yield(exchange) }
+        observer?(exchange)
     }
 
     /// Every exchange recorded from now on.

@@ -73,8 +73,9 @@ public enum AppEffect: Sendable, Hashable {
     case loadLog
     case save(ContactID, ContactUpdate)
     case copy(String)
-    /// Copy a request as a curl command line (the key as `$MINIMO_API_KEY`).
-    case copyCurl(String)
+    /// Copy a request as a curl command line (the key as `$MINIMO_API_KEY`; the profile's CA
+    /// file and proxy as minimo uses them).
+    case copyCurl(RawExchange)
     case editExternally([String: JSONValue])
     case sync
     /// Keep unsaved changes of a contact for later (quitting, or opening another contact).

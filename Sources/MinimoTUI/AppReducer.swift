@@ -298,7 +298,7 @@ extension AppState {
                 flash = "C copies a request as curl: in the raw view (r) or the request log (L)"
                 return []
             }
-            return [.copyCurl(last.curlCommand)]
+            return [.copyCurl(last)]
         default:
             break
         }
@@ -507,7 +507,7 @@ extension AppState {
             case .enter:
                 if log.indices.contains(selection) { overlay = .exchange(log[selection]); overlayScroll = 0 }
             case .character("C"):
-                if log.indices.contains(selection) { return [.copyCurl(log[selection].curlCommand)] }
+                if log.indices.contains(selection) { return [.copyCurl(log[selection])] }
             default:
                 if let step = scrollStep(key, page: max(1, size.rows - 4)) {
                     overlay = .log(selection: min(max(0, selection + step), max(0, log.count - 1)))
@@ -520,7 +520,7 @@ extension AppState {
             case .character("y"):
                 return [.copy(String(decoding: exchange.responseBody, as: UTF8.self))]
             case .character("C"):
-                return [.copyCurl(exchange.curlCommand)]
+                return [.copyCurl(exchange)]
             default:
                 if let step = scrollStep(key, page: max(1, size.rows - 4)) { overlayScroll = max(0, overlayScroll + step) }
             }

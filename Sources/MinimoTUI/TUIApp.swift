@@ -397,8 +397,8 @@ public final class TUIApp: @unchecked Sendable {
         case .copy(let text):
             Self.copyToClipboard(text)
             inbox.post(.flash("copied \(text.utf8.count) bytes to the clipboard", isError: false))
-        case .copyCurl(let command):
-            Self.copyToClipboard(command)
+        case .copyCurl(let exchange):
+            Self.copyToClipboard(exchange.curlCommand(network: store.client.configuration.network))
             inbox.post(.flash("copied the request as curl (the key as \"$MINIMO_API_KEY\")", isError: false))
         case .editExternally(let fields):
             guard let screen else { return }

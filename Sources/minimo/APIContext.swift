@@ -47,7 +47,14 @@ struct APIContext {
         }
         configuration.gate.ledgerPath = location.quotaLedgerPath(for: configuration)
         do {
-            client = try MinimoClient(configuration: configuration, logger: logger)
+            // --debug=curl: each request, as it completes, as the curl command that repeats it.
+            let network = configuration.network
+            let recorder = options.debugCurl && !tui
+                ? ExchangeRecorder { exchange in
+                    FileHandle.standardError.write(Data(("# " + exchange.method + " " + exchange.path + "\n" + exchange.curlCommand(network: network) + "\n").utf8))
+                }
+                : ExchangeRecorder()
+            client = try MinimoClient(configuration: configuration, recorder: recorder, logger: logger)
         } catch let error as MinimoError where error.kind == .localFile {
             throw CLIError(.failure, error.message)
         }

@@ -34,6 +34,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Refuse every write (update, upsert, delete, import, outbox sends): for looking at a production account safely. A profile sets it with readonly = true.")
     var readonly = false
 
+    @Flag(name: .customLong("debug-curl"), help: "Print each request as a curl command line to stderr, the key as \"$MINIMO_API_KEY\" (also --debug=curl).")
+    var debugCurl = false
+
     @Flag(help: "Log each request (method, path, status, time; never the key) to stderr, and the proxy (password masked) and CAs in use.")
     var debug = false
 

@@ -45,7 +45,10 @@ struct Minimo: AsyncParsableCommand {
 enum MinimoMain {
     static func main() async {
         do {
-            var command = try Minimo.parseAsRoot()
+            // `--debug=curl` reads as the flag `--debug-curl` (ArgumentParser has no option
+            // whose value may be left out, and `--debug` alone stays a flag).
+            let arguments = CommandLine.arguments.dropFirst().map { $0 == "--debug=curl" ? "--debug-curl" : $0 }
+            var command = try Minimo.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -53,4 +53,21 @@ import Testing
             #expect(after.customFields["notes"] == "it's \"quoted\" $HOME `x` \\ done", "the shell expanded nothing")
         }
     }
+
+    @Test func theProfilesCAFileAndProxyGoWithItAndNoPasswordEver() {
+        let exchange = RawExchange(
+            id: UUID(), startedAt: Date(), method: "GET", url: "https://api.minimo.it/public/v1/contacts/by-email/a%40b.it",
+            requestHeaders: [HTTPHeader("Authorization", "Bearer mn-12…•••"), HTTPHeader("Accept", "application/json")], requestBody: nil,
+            status: 200, responseHeaders: [], responseBody: Data(), duration: 0.01, quotaAfter: nil, error: nil, attempt: 1)
+        let network = NetworkConfiguration(
+            trust: TrustStore(caFile: "/etc/company/ca's.pem"),
+            proxy: ProxyServer(host: "proxy.corp", port: 3128, username: "alice", password: "s3cret"))
+        let command = exchange.curlCommand(network: network)
+        #expect(command.contains("--cacert '/etc/company/ca'\\''s.pem'"))
+        #expect(command.contains("-x 'http://proxy.corp:3128'"))
+        #expect(command.contains("--proxy-user 'alice'"))
+        #expect(!command.contains("s3cret") && !command.contains("mn-12"))
+        #expect(exchange.curlCommand == exchange.curlCommand(network: .direct))
+        #expect(!exchange.curlCommand.contains("--cacert"))
+    }
 }

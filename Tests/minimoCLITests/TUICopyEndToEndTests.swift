@@ -36,6 +36,33 @@ import Testing
     }
 }
 
+extension TUICopyEndToEndTests {
+    /// `--debug=curl` prints each request as the command that repeats it; run, a write's
+    /// command gets the server's replayed answer (same idempotency key), not a second write.
+    @Test func debugCurlPrintsEachRequestAsACommandThatGetsTheSameAnswer() async throws {
+        try await withSandbox { url in
+            let cache = try MultiProcessTests.temporaryDirectory("debug-curl")
+            defer { try? FileManager.default.removeItem(at: cache) }
+            let environment = ["MINIMO_BASE_URL": url.absoluteString, "MINIMO_API_KEY": Self.key, "MINIMO_CACHE_DIR": cache.path]
+            let get = try await CLI.run(["contacts", "get", "customer@example.com", "--json"], environment: environment)
+            let id = try #require(try JSONValue.parse(Data(get.stdout.utf8))["data"]?["id"]).jsonText
+            let update = try await CLI.run(["contacts", "update", id, "--field", "plan=pro", "--json", "--debug=curl"], environment: environment)
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(!update.stderr.contains(Self.key))
+            // The PUT's command: from its curl line to the next comment or the quota line.
+            let lines = update.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let start = try #require(lines.firstIndex { $0.hasPrefix("curl -sS -X PUT") }, "\(update.stderr)")
+            let command = lines[start...].prefix { !$0.hasPrefix("#") && !$0.hasPrefix("quota") && !$0.isEmpty }.joined(separator: "\n")
+            #expect(command.contains("Idempotency-Key: "))
+            let writes = try await MultiProcessTests.stats(url)["writesApplied"]?.intValue
+            let run = try await CurlCommandRunner.run(command, key: Self.key)
+            #expect(run.status == 200)
+            #expect(try JSONValue.parse(run.body) == JSONValue.parse(Data(update.stdout.utf8)))
+            #expect(try await MultiProcessTests.stats(url)["writesApplied"]?.intValue == writes, "replayed, not applied again")
+        }
+    }
+}
+
 /// Runs a copied curl command with `sh -c` (the key exported as a user would), off the pool.
 enum CurlCommandRunner {
     static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {
