@@ -1,4 +1,10 @@
 #include "CNcurses.h"
+#include <ncursesw/term.h>
+
+int minimo_terminfo_has_sync(void) {
+    char *sync = tigetstr("Sync");
+    return sync != NULL && sync != (char *)-1;
+}
 
 WINDOW *minimo_stdscr(void) { return stdscr; }
 int minimo_lines(void) { return LINES; }

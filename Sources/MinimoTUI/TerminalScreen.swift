@@ -43,6 +43,11 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     public var size: TerminalSize { frame.size }
 
     private let palette: ColorPalette
+    /// Each frame is wrapped in DEC mode 2026 (synchronized output), so a slow SSH link never
+    /// shows half of one: on when terminfo has `Sync` or the terminal is one known to support
+    /// it; `MINIMO_SYNC_OUTPUT=1` or `0` decides instead. A terminal that does not know the mode
+    /// ignores it.
+    public let synchronizedOutput: Bool
     private var frame: GridCanvas
     /// What the terminal shows now; nil forces a full redraw.
     private var shown: GridCanvas?
@@ -84,6 +89,7 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
         }
         curs_set(0)
         capabilities = Capabilities(colours: colours, unicode: unicode)
+        synchronizedOutput = Self.wantsSynchronizedOutput(terminfoHasSync: minimo_terminfo_has_sync() == 1, environment: environment)
         frame = GridCanvas(columns: Int(minimo_cols()), rows: Int(minimo_lines()))
     }
 
@@ -126,7 +132,31 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
         } else {
             curs_set(0)
         }
+        // curses writes the frame to the terminal and flushes inside wrefresh: the marks go
+        // straight to the same descriptor before and after it, in order.
+        if synchronizedOutput { Self.writeRaw("\u{1B}[?2026h") }
         wrefresh(minimo_stdscr())
+        if synchronizedOutput { Self.writeRaw("\u{1B}[?2026l") }
+    }
+
+    static func writeRaw(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Terminals that implement synchronized output and whose terminfo entries (as shipped by
+    /// Debian) do not say so.
+    static let synchronizingTerminals = ["kitty", "foot", "alacritty", "wezterm", "ghostty", "contour", "iterm", "vscode", "rio"]
+
+    public static func wantsSynchronizedOutput(terminfoHasSync: Bool, environment: [String: String]) -> Bool {
+        switch environment["MINIMO_SYNC_OUTPUT"] {
+        case "1"?: return true
+        case "0"?: return false
+        default: break
+        }
+        if terminfoHasSync { return true }
+        let names = [environment["TERM"], environment["TERM_PROGRAM"]].compactMap { $0?.lowercased() }
+        return names.contains { name in synchronizingTerminals.contains { name.contains($0) } }
     }
 
     /// Ctrl-L: the terminal may show something else (a message from `wall`, a garbled SSH

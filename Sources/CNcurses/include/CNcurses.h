@@ -23,6 +23,9 @@ attr_t minimo_attr_dim(void);
 int minimo_set_escdelay(int ms);
 /* The library version string, e.g. "ncurses 6.4.20221231". */
 const char *minimo_curses_version(void);
+/* 1 when the terminal's terminfo entry has the Sync capability (synchronized output, DEC
+   mode 2026), after initscr. */
+int minimo_terminfo_has_sync(void);
 /* Whether the linked library was built with wide-character support. */
 int minimo_has_wide_chars(void);
 /* Whether the current LC_CTYPE encodes UTF-8 (after setlocale): decides Unicode or ASCII lines. */
