@@ -53,6 +53,8 @@ public enum AppAction: Sendable {
     case outboxEditReady(Contact, OutboxEntry)
     /// A save was held as a conflict: the fields that changed on the server, and the whole text.
     case saveConflicted(paths: [String], message: String)
+    /// The terminal cannot take OSC 52: show what was copied, to select by hand.
+    case showCopied(String)
     /// A sentence for `:messages` only (the status bar says it shorter).
     case note(String, isError: Bool)
 }

@@ -127,6 +127,9 @@ extension AppState {
             return reduceBulk(action)
         case .outboxLoaded, .contactOutboxLoaded, .outboxResolved, .outboxEditReady, .saveConflicted, .note:
             return reduceOutbox(action)
+        case .showCopied(let text):
+            overlay = .copied(text)
+            overlayScroll = 0
         case .cacheWatched(let watch, let ownWork):
             let previous = cacheWatch?.contact
             cacheWatch = watch
@@ -532,6 +535,12 @@ extension AppState {
             return handleBulkReview(key, plan)
         case .outbox(let cursor):
             return handleOutboxOverlay(key, cursor)
+        case .copied:
+            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
+                overlayScroll = max(0, overlayScroll + step)
+            } else {
+                overlay = nil
+            }
         case .messages:
             if let step = scrollStep(key, page: max(1, size.rows - 4)) {
                 overlayScroll = min(max(0, overlayScroll + step), max(0, messages.count - 1))

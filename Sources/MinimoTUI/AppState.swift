@@ -35,6 +35,9 @@ public enum Overlay: Sendable, Hashable {
     case outbox(OutboxCursor)
     /// Every notice and error of the session, whole (`:messages`).
     case messages
+    /// What was copied, shown because the terminal cannot take OSC 52 (tmux with
+    /// `set-clipboard off`): the user selects it by hand.
+    case copied(String)
 }
 
 /// An inline edit of a custom field: first its key (when adding), then its value.

@@ -104,6 +104,16 @@ enum OverlayViews {
             outbox(state, cursor: cursor, in: rect, lines: lines, on: &canvas)
         case .messages:
             messages(state, in: rect, lines: lines, on: &canvas)
+        case .copied(let text):
+            let inner = AppView.box("Copied · this terminal does not take OSC 52: select the text below", trailing: "any key closes", focused: true, lines: lines)
+                .draw(in: rect, on: &canvas)
+            var rows = ["(in tmux: set -g set-clipboard on, and y or C copies straight to the clipboard)", ""]
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                rows += TerminalText.wrap(TerminalText.sanitize(String(line)), columns: max(1, inner.width))
+            }
+            for (index, row) in rows.dropFirst(min(state.overlayScroll, max(0, rows.count - 1))).prefix(inner.height).enumerated() {
+                canvas.put(text: row, line: index, in: inner, style: index < 2 && state.overlayScroll == 0 ? .dim : .normal)
+            }
         case .command(let editor):
             let row = Rect(column: rect.column, row: rect.maxRow - 1, width: rect.width, height: 1)
             canvas.fill(row, style: .normal)

@@ -129,6 +129,9 @@ public final class TUIApp: @unchecked Sendable {
     var background: [Task<Void, Never>] = []
     let ownWork = OwnWork()
     let bulkRunner = BulkRunner()
+    /// False inside tmux with `set-clipboard off`, which drops OSC 52: a copy is then shown to
+    /// be selected by hand. Elsewhere the terminal is trusted to take it (there is no asking).
+    lazy var clipboardReachable: Bool = Self.clipboardReachable(environment: ProcessInfo.processInfo.environment)
     private let watcher = CacheWatcher()
     /// The signal that ended the session (SIGHUP when the terminal went away), or 0 when the
     /// user quit: the process should then end as that signal would have ended it (status 128+N).
@@ -396,10 +399,19 @@ public final class TUIApp: @unchecked Sendable {
             performOutbox(effect)
         case .copy(let text):
             Self.copyToClipboard(text)
-            inbox.post(.flash("copied \(text.utf8.count) bytes to the clipboard", isError: false))
+            if clipboardReachable {
+                inbox.post(.flash("copied \(text.utf8.count) bytes to the clipboard", isError: false))
+            } else {
+                inbox.post(.showCopied(text))
+            }
         case .copyCurl(let exchange):
-            Self.copyToClipboard(exchange.curlCommand(network: store.client.configuration.network))
-            inbox.post(.flash("copied the request as curl (the key as \"$MINIMO_API_KEY\")", isError: false))
+            let command = exchange.curlCommand(network: store.client.configuration.network)
+            Self.copyToClipboard(command)
+            if clipboardReachable {
+                inbox.post(.flash("copied the request as curl (the key as \"$MINIMO_API_KEY\")", isError: false))
+            } else {
+                inbox.post(.showCopied(command))
+            }
         case .editExternally(let fields):
             guard let screen else { return }
             inbox.post(.externalEditFinished(ExternalEditor.edit(fields, screen: screen)))
@@ -430,6 +442,22 @@ public final class TUIApp: @unchecked Sendable {
 }
 
 extension TUIApp {
+    /// Inside tmux, asks it whether applications' OSC 52 reaches a clipboard (`set-clipboard`
+    /// `on` or `external`); `off` drops it.
+    static func clipboardReachable(environment: [String: String]) -> Bool {
+        guard environment["TMUX"] != nil else { return true }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux", "show-options", "-gv", "set-clipboard"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return true }
+        let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return answer.trimmingCharacters(in: .whitespacesAndNewlines) != "off"
+    }
+
     /// OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
     static func copyToClipboard(_ text: String) {
         let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"

@@ -63,6 +63,34 @@ extension TUICopyEndToEndTests {
     }
 }
 
+extension TUICopyEndToEndTests {
+    /// tmux with `set-clipboard off` drops OSC 52: the copied value is shown to be selected by
+    /// hand instead of being lost.
+    @Test func aCopyTheTerminalCannotTakeIsShownToSelect() async throws {
+        let cache = try MultiProcessTests.temporaryDirectory("tui-copy-off")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try await withSandbox { url in
+            // The pane's TMUX (the harness starts the TUI with a clean environment): the socket
+            // path is what `tmux show-options` inside reads.
+            let environment = ["MINIMO_BASE_URL": url.absoluteString, "MINIMO_API_KEY": Self.key, "MINIMO_CACHE_DIR": cache.path, "HOME": cache.path]
+            let tmux = try TmuxSession(arguments: [], environment: environment, columns: 140, rows: 40, passTMUX: true)
+            defer { tmux.close() }
+            try tmux.tmux(["set-option", "-g", "set-clipboard", "off"])
+            try await tmux.waitFor("Search email")
+            try tmux.type("customer@example.com")
+            try tmux.press("Enter")
+            try await tmux.waitFor("\"Acme Corp\"")
+            // The fields pane has the focus after a lookup: y copies the selected value.
+            try tmux.press("y")
+            let shown = try await tmux.waitFor("does not take OSC 52")
+            #expect(shown.contains("Acme Corp"))
+            #expect(shown.contains("set -g set-clipboard on"))
+            try tmux.press("Escape")
+            try await tmux.waitUntil("the overlay closed") { !$0.contains("does not take OSC 52") }
+        }
+    }
+}
+
 /// Runs a copied curl command with `sh -c` (the key exported as a user would), off the pool.
 enum CurlCommandRunner {
     static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {

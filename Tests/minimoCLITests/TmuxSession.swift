@@ -7,9 +7,12 @@ final class TmuxSession: @unchecked Sendable {
     let socket = "minimo-e2e-\(UUID().uuidString.prefix(8))"
     let name = "e2e"
 
-    convenience init(arguments: [String], environment: [String: String], columns: Int = 120, rows: Int = 40) throws {
+    /// `passTMUX`: keep the pane's `TMUX` (the environment is otherwise cleared), so the TUI can
+    /// ask this tmux about itself (`set-clipboard`).
+    convenience init(arguments: [String], environment: [String: String], columns: Int = 120, rows: Int = 40, passTMUX: Bool = false) throws {
         let env = environment.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
-        let command = "env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 \(env) \(Self.quote(CLI.binary.path)) "
+        let keep = passTMUX ? "TMUX=\"$TMUX\" " : ""
+        let command = "env -i \(keep)PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 \(env) \(Self.quote(CLI.binary.path)) "
             + arguments.map(Self.quote).joined(separator: " ") + "; echo MINIMO-EXITED $?; sleep 600"
         try self.init(command: command, columns: columns, rows: rows)
     }
