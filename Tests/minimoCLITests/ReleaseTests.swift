@@ -3,10 +3,10 @@ import MinimoKit
 import Testing
 
 /// What `scripts/release` takes from the binary, checked on the debug build: the version, the
-/// completion scripts and the command tree the man page is made from. The man page itself is
-/// rendered by swift-argument-parser's generate-manual plugin, which needs SwiftPM and a build of
-/// the whole package; `scripts/release` runs it and refuses to pack a page that misses a
-/// subcommand.
+/// completion scripts and the command tree the man page is made from. The page itself is rendered
+/// by swift-argument-parser's generate-manual, a dependency's tool that `swift build` does not
+/// build and that a test could only build through SwiftPM, whose lock `swift test` holds;
+/// `scripts/release` runs it and refuses to pack a page that misses a subcommand.
 @Suite struct ReleaseTests {
     /// Every command a user can type, by path: what the man page and the completions must offer.
     static let commands: [String: [String]] = [
