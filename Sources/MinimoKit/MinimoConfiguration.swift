@@ -19,7 +19,7 @@ public struct MinimoConfiguration: Sendable {
 
     public init(
         baseURL: URL = MinimoConfiguration.defaultBaseURL, apiKey: String, timeout: Double = 15,
-        retry: RetryPolicy = .init(), gate: QuotaGate.Configuration = .init(), userAgent: String = "minimo/0.1", network: NetworkConfiguration = .direct
+        retry: RetryPolicy = .init(), gate: QuotaGate.Configuration = .init(), userAgent: String = "minimo/\(MinimoVersion.current)", network: NetworkConfiguration = .direct
     ) {
         self.baseURL = baseURL
         self.apiKey = apiKey

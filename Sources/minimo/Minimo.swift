@@ -24,6 +24,8 @@ struct Minimo: AsyncParsableCommand {
               6  network or server error (connection, timeout, 5xx, unreadable answer, TLS, proxy)
               7  validation (422, 400, 409: bad email, phone, field or conflicting email)
             """,
+        // `minimo --version`; where the number comes from: MinimoVersion.
+        version: MinimoVersion.current,
         subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self])
 
     @OptionGroup var global: GlobalOptions
