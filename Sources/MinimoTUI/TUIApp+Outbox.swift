@@ -25,7 +25,8 @@ extension TUIApp {
                 do {
                     switch try await store.resolveKeepingMine(seq) {
                     case .sent(let answer):
-                        let saved = try? await store.cachedContact(id: answer.contactID ?? ContactID(""))?.contact
+                        var saved: Contact?
+                        if let id = answer.contactID { saved = try? await store.cachedContact(id: id)?.contact }
                         inbox.post(.outboxResolved("kept yours: the server holds it now (→ \(answer.status))", isError: false, contact: saved))
                     case .notSent(let state, let reason):
                         inbox.post(.outboxResolved("yours is \(state == .conflict ? "held again" : "not sent yet"): \(reason)", isError: true, contact: nil))

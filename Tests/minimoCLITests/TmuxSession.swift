@@ -24,6 +24,12 @@ final class TmuxSession: @unchecked Sendable {
 
     deinit { close() }
 
+    /// How long a wait for the screen lasts by default. Generous: when the whole suite starts
+    /// on 2 cores, dozens of processes start at once and a debug binary of 190 MB took over
+    /// 20 s to draw its first frame (a blank pane, seen on CI and locally); alone it takes 1 s.
+    /// A wait ends as soon as the text shows, so this costs nothing when things are well.
+    static let patience: Double = 45
+
     /// Ends the session: the tmux server goes, and with it the terminal, which makes the TUI exit.
     func close() { _ = try? tmux(["kill-server"]) }
 
@@ -98,7 +104,7 @@ final class TmuxSession: @unchecked Sendable {
     /// with the last screen after `timeout` seconds.
     @discardableResult
     func waitUntil(
-        _ description: String, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
+        _ description: String, timeout: Double = TmuxSession.patience, sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: (String) -> Bool
     ) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
@@ -113,7 +119,7 @@ final class TmuxSession: @unchecked Sendable {
     }
 
     @discardableResult
-    func waitFor(_ text: String, timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func waitFor(_ text: String, timeout: Double = TmuxSession.patience, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         try await waitUntil("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
     }
 }
