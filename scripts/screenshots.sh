@@ -55,7 +55,7 @@ shot raw-view
 t send-keys -t shots r
 
 t send-keys -t shots "?"
-wait_for "Help · every key"
+wait_for "Help · the keys in effect"
 shot help
 t send-keys -t shots Escape
 

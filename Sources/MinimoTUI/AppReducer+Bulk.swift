@@ -23,18 +23,18 @@ extension AppState {
             flash = "unmarked the \(results.count) shown; \(marks.count) still marked"
         } else {
             for summary in results { marks.mark(summary) }
-            flash = "\(marks.count) marked: b for a bulk edit"
+            flash = "\(marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
         }
     }
 
     /// `b`: the bulk-edit menu, for the marked contacts.
     mutating func openBulk() {
         guard !marks.isEmpty else {
-            flash = "no contact marked: m marks the selected one, M all shown"
+            flash = "no contact marked: \(keyLabel(.mark, .list)) marks the selected one, \(keyLabel(.markAll, .list)) all shown"
             return
         }
         if let bulk, !bulk.isFinished {
-            lastError = "a bulk edit is still being sent (\(bulk.sent)/\(bulk.total)): wait for it, or X to cancel it"
+            lastError = "a bulk edit is still being sent (\(bulk.sent)/\(bulk.total)): wait for it, or \(keyLabel(.cancelBulk)) to cancel it"
             return
         }
         overlay = .bulk(BulkEditing())
@@ -134,8 +134,8 @@ extension AppState {
         case .character("n"), .escape, .character("q"):
             overlay = nil
         default:
-            if let step = scrollStep(key, page: max(1, size.rows - 12)) {
-                overlayScroll = min(max(0, overlayScroll + step), max(0, plan.items.count - 1))
+            if let move = moveAction(key) {
+                overlayScroll = Self.moved(overlayScroll, move, count: plan.items.count, page: max(1, size.rows - 12)) ?? overlayScroll
             }
         }
         return []
@@ -158,7 +158,7 @@ extension AppState {
             lastError = nil
             flash = run.resumed
                 ? "resuming an earlier bulk edit: \(run.unsent) of \(run.total) left (X cancels)"
-                : "queued \(run.unsent) update(s) at background priority: sending (X cancels)"
+                : "queued \(run.unsent) update(s) at background priority: sending (\(keyLabel(.cancelBulk)) cancels)"
         case .bulkSettled(let batch):
             // Counted again at most 4 times a second (the tick counts too): a fast server
             // answers hundreds a second.

@@ -25,39 +25,37 @@ extension AppState {
             guard key == .character("y"), let entry = selectedOutboxEntry else { return [] }
             return [.dropEntry(entry.seq)]
         }
-        switch key {
-        case .escape, .character("q"), .character("O"):
+        let action = bindings.binding(for: key, in: .outbox)?.action
+        if key == .escape || action == .close {
             overlay = nil
             return []
-        default:
-            break
         }
-        if let step = scrollStep(key, page: max(1, size.rows / 3)) {
-            cursor.selection = min(max(0, cursor.selection + step), max(0, outboxEntries.count - 1))
+        if let action, let moved = Self.moved(cursor.selection, action, count: outboxEntries.count, page: max(1, size.rows / 3)) {
+            cursor.selection = moved
             overlay = .outbox(cursor)
             return []
         }
-        guard let entry = selectedOutboxEntry else { return [] }
-        if readOnly, [KeyEvent.character("m"), .character("t"), .character("e"), .character("r")].contains(key) {
-            lastError = "read-only profile: nothing is sent from here (d drops an edit without sending it)"
+        guard let entry = selectedOutboxEntry, let action else { return [] }
+        if readOnly, bindings.binding(action, in: .outbox)?.changesContacts == true {
+            lastError = "read-only profile: nothing is sent from here (\(bindings.label(.drop, in: .outbox)) drops an edit without sending it)"
             return []
         }
         let busy = entry.state == .sending
-        switch (key, entry.state) {
-        case (.character("m"), .conflict), (.character("r"), .failed):
+        switch (action, entry.state) {
+        case (.keepMine, .conflict), (.retry, .failed):
             flash = entry.state == .conflict ? "sending yours anyway…" : "sending it again…"
             return [.keepMine(entry.seq)]
-        case (.character("t"), .conflict):
+        case (.takeTheirs, .conflict):
             flash = "dropping yours, fetching the server's copy…"
             return [.takeTheirs(entry.seq)]
-        case (.character("e"), .conflict), (.character("e"), .failed):
+        case (.edit, .conflict), (.edit, .failed):
             guard entry.kind == .update else {
-                lastError = "only an update of a contact can be edited here; drop it (d) or retry it (r)"
+                lastError = "only an update of a contact can be edited here; drop it (\(bindings.label(.drop, in: .outbox))) or retry it (\(bindings.label(.retry, in: .outbox)))"
                 return []
             }
             flash = "opening the edit…"
             return [.editEntry(entry)]
-        case (.character("d"), _):
+        case (.drop, _):
             guard !busy || !entry.claimedByOtherProcess else {
                 lastError = "another minimo process is sending this edit right now: it cannot be dropped"
                 return []
@@ -96,7 +94,7 @@ extension AppState {
             return openEdit(of: entry, on: fresh)
         case .saveConflicted(let paths, let message):
             let names = paths.map { label(forPath: $0) }
-            lastError = "conflict on \(names.isEmpty ? "this contact" : names.joined(separator: ", ")) — O to resolve"
+            lastError = "conflict on \(names.isEmpty ? "this contact" : names.joined(separator: ", ")) — \(keyLabel(.outbox)) to resolve"
             appendMessage(message, isError: true)
             if let contact { return [.loadContactOutbox(contact.id)] }
         case .note(let text, let isError):
@@ -153,26 +151,12 @@ extension AppState {
             let start = entry.state == .conflict ? (fresh.customFields[key] ?? .null) : focusChange.mine
             editing = FieldEditing(key: key, stage: .value, editor: LineEditor(text: FieldValueParser.editableText(start)))
             flash = entry.state == .conflict
-                ? "\(label(forPath: focusChange.path)): the editor starts from the server's value; Enter, then s to review old → new"
-                : "\(label(forPath: focusChange.path)): fix the refused value; Enter, then s to review and send"
+                ? "\(label(forPath: focusChange.path)): the editor starts from the server's value; Enter, then \(keyLabel(.save)) to review old → new"
+                : "\(label(forPath: focusChange.path)): fix the refused value; Enter, then \(keyLabel(.save)) to review and send"
         } else {
-            flash = "your edit is back as unsaved changes: s to review old → new"
+            flash = "your edit is back as unsaved changes: \(keyLabel(.save)) to review old → new"
         }
         lastError = nil
         return effects + [.loadExchanges(fresh), .loadContactOutbox(fresh.id), .loadOutbox]
-    }
-}
-
-extension AppState {
-    /// The keys that would change a contact (edit, add, delete a field, toggle consent, save,
-    /// edit as JSON, bulk edit), where the focus gives them that meaning.
-    func refusedAsWrite(_ key: KeyEvent) -> Bool {
-        switch key {
-        case .character("s"), .control("s"), .character("E"), .character("b"): return true
-        case .character("e"), .character("a"), .character("d"): return focus == .fields
-        case .enter: return focus == .fields || focus == .consent
-        case .character(" "): return focus == .consent
-        default: return false
-        }
     }
 }

@@ -8,11 +8,7 @@ extension AppState {
     mutating func handleOverlay(_ key: KeyEvent, _ current: Overlay) -> [AppEffect] {
         switch current {
         case .help:
-            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
-                overlayScroll = max(0, overlayScroll + step)
-            } else {
-                overlay = nil
-            }
+            if !scrollOverlay(key, lines: OverlayViews.helpRows(bindings).count) { overlay = nil }
         case .confirmQuit:
             switch key {
             case .character("y"), .character("q"): shouldQuit = true
@@ -40,28 +36,26 @@ extension AppState {
                 break
             }
         case .log(let selection):
-            switch key {
-            case .escape, .character("q"), .character("L"):
-                overlay = nil
-            case .enter:
-                if log.indices.contains(selection) { overlay = .exchange(log[selection]); overlayScroll = 0 }
-            case .character("C"):
-                if log.indices.contains(selection) { return [.copyCurl(log[selection])] }
-            default:
-                if let step = scrollStep(key, page: max(1, size.rows - 4)) {
-                    overlay = .log(selection: min(max(0, selection + step), max(0, log.count - 1)))
-                }
+            if key == .escape { overlay = nil; return [] }
+            let selected = log.indices.contains(selection) ? log[selection] : nil
+            switch bindings.binding(for: key, in: .log)?.action {
+            case .close?: overlay = nil
+            case .show?: if let selected { overlay = .exchange(selected); overlayScroll = 0 }
+            case .copyCurl?: if let selected { return [.copyCurl(selected)] }
+            case let move?:
+                if let moved = Self.moved(selection, move, count: log.count, page: max(1, size.rows - 6)) { overlay = .log(selection: moved) }
+            case nil: break
             }
         case .exchange(let exchange):
-            switch key {
-            case .escape, .character("q"):
-                overlay = .log(selection: log.firstIndex(of: exchange) ?? 0)
-            case .character("y"):
+            let action = bindings.binding(for: key, in: .log)?.action
+            if key == .escape || action == .close {
+                overlay = .log(selection: log.firstIndex(of: exchange) ?? max(0, log.count - 1))
+            } else if action == .copy {
                 return [.copy(String(decoding: exchange.responseBody, as: UTF8.self))]
-            case .character("C"):
+            } else if action == .copyCurl {
                 return [.copyCurl(exchange)]
-            default:
-                if let step = scrollStep(key, page: max(1, size.rows - 4)) { overlayScroll = max(0, overlayScroll + step) }
+            } else {
+                _ = scrollOverlay(key, lines: RawExchangeView.lines(exchange).count)
             }
         case .bulk(let editing):
             return handleBulkOverlay(key, editing)
@@ -71,15 +65,13 @@ extension AppState {
             return handleBulkReview(key, plan)
         case .outbox(let cursor):
             return handleOutboxOverlay(key, cursor)
-        case .copied:
-            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
-                overlayScroll = max(0, overlayScroll + step)
-            } else {
-                overlay = nil
-            }
+        case .copied(let text):
+            // Wrapped at the box's width when drawn; a line per source line is the least it takes.
+            if !scrollOverlay(key, lines: text.split(separator: "\n", omittingEmptySubsequences: false).count + 2) { overlay = nil }
         case .messages:
-            if let step = scrollStep(key, page: max(1, size.rows - 4)) {
-                overlayScroll = min(max(0, overlayScroll + step), max(0, messages.count - 1))
+            // The view starts at the message `overlayScroll` names, the newest last.
+            if let move = moveAction(key) {
+                overlayScroll = Self.moved(overlayScroll, move, count: messages.count, page: max(1, size.rows - 6)) ?? overlayScroll
             } else {
                 overlay = nil
             }
@@ -99,6 +91,15 @@ extension AppState {
             }
         }
         return []
+    }
+
+    /// Scrolls a full-screen overlay of `lines` lines by a move key; false: not a move key.
+    mutating func scrollOverlay(_ key: KeyEvent, lines: Int) -> Bool {
+        guard let move = moveAction(key) else { return false }
+        let height = Layout(size: size, wideList: listColumns.count > 1).main.height - 2
+        let limit = max(0, lines - height)
+        overlayScroll = Self.moved(overlayScroll, move, count: limit + 1, page: max(1, height - 1)) ?? overlayScroll
+        return true
     }
 
     mutating func runCommand(_ text: String) -> [AppEffect] {

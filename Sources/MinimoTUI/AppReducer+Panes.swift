@@ -2,15 +2,11 @@ import Foundation
 import MinimoCache
 import MinimoKit
 
-/// Keys in each pane: the search box, the contact list, the fields editor (and its line
-/// editor), the consent toggles.
+/// Keys that type text: the search box and the fields editor's line editor.
 extension AppState {
     mutating func handleSearch(_ key: KeyEvent) -> [AppEffect] {
         switch key {
-        case .escape:
-            focus = .results
-            return []
-        case .down:
+        case .escape, .down:
             focus = .results
             return []
         case .enter:
@@ -32,74 +28,20 @@ extension AppState {
             focus = .fields
             return [.lookup(email: email, refresh: false)]
         default:
+            // Pane keys work here too (a character bound to one is text here).
+            if !key.isText, let action = bindings.ownAction(for: key, in: .global), action == .nextPane || action == .previousPane {
+                return perform(action)
+            }
+            // The search key in an empty search box: already here (a README reader types `/`).
+            if search.text.isEmpty, bindings.ownAction(for: key, in: .global) == .search { return [] }
             let before = search.text
             guard search.handle(key) else { return [] }
             if search.text != before {
                 resultSelection = 0
-                resultScroll = 0
                 return [.search(search.text)]
             }
             return []
         }
-    }
-
-    mutating func handleResults(_ key: KeyEvent) -> [AppEffect] {
-        if key == .enter, results.indices.contains(resultSelection), let email = results[resultSelection].email {
-            pending = "opening \(email)"
-            focus = .fields
-            return [.lookup(email: email, refresh: false)]
-        }
-        if key == .character("m") { toggleMark(); return [] }
-        if key == .character("o") { cycleSort(); return [] }
-        if key == .character("I") { reverseSort(); return [] }
-        if key == .character("M") { toggleMarkAll(); return [] }
-        if let step = scrollStep(key, page: max(1, size.rows - 8)) {
-            resultSelection = min(max(0, resultSelection + step), max(0, results.count - 1))
-        }
-        return []
-    }
-
-    mutating func handleFields(_ key: KeyEvent) -> [AppEffect] {
-        let rows = fieldRows
-        switch key {
-        case .enter, .character("e"):
-            guard rows.indices.contains(fieldSelection) else { return [] }
-            let row = rows[fieldSelection]
-            let text = row.status == .deleted ? "" : FieldValueParser.editableText(row.value)
-            editing = FieldEditing(key: row.key, stage: .value, editor: LineEditor(text: text))
-        case .character("a"):
-            guard contact != nil else { return [] }
-            editing = FieldEditing(key: "", stage: .key, editor: LineEditor())
-        case .character("d"):
-            guard rows.indices.contains(fieldSelection) else { return [] }
-            overlay = .confirmDelete(key: rows[fieldSelection].key)
-        default:
-            if let step = scrollStep(key, page: 5) {
-                fieldSelection = min(max(0, fieldSelection + step), max(0, rows.count - 1))
-            }
-        }
-        return []
-    }
-
-    mutating func handleConsent(_ key: KeyEvent) -> [AppEffect] {
-        switch key {
-        case .character(" "), .enter:
-            guard contact != nil else { return [] }
-            undoStack.append(.consent(previous: consentDraft))
-            let current = effectiveConsent
-            let server = contact?.marketingConsent
-            if consentSelection == 0 {
-                let flipped = !(current.email ?? false)
-                consentDraft.email = flipped == server?.email ? nil : flipped
-            } else {
-                let flipped = !(current.whatsapp ?? false)
-                consentDraft.whatsapp = flipped == server?.whatsapp ? nil : flipped
-            }
-        case .down, .character("j"): consentSelection = 1
-        case .up, .character("k"): consentSelection = 0
-        default: break
-        }
-        return []
     }
 
     mutating func handleEditing(_ key: KeyEvent) -> [AppEffect] {

@@ -26,7 +26,7 @@ extension AppState {
                 contactSource = .freshCache
             }
             if change.byOtherProcess, let note = change.outboxNote {
-                flash = "another process's edit \(note): O to resolve"
+                flash = "another process's edit \(note): \(keyLabel(.outbox)) to resolve"
                 lastError = nil
             }
             return []
@@ -54,7 +54,7 @@ extension AppState {
         if afterEdit {
             flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"
         } else if let note = change.outboxNote, change.byOtherProcess {
-            flash = "another process's edit \(note) (O to resolve): reloaded"
+            flash = "another process's edit \(note) (\(keyLabel(.outbox)) to resolve): reloaded"
         } else {
             flash = change.byOtherProcess ? "updated by another minimo process" : "reloaded: a newer copy was cached"
         }

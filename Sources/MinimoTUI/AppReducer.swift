@@ -30,6 +30,8 @@ extension AppState {
             // how far is the bulk edit?
             var effects: [AppEffect] = [.watchCache(contact?.id)]
             if let bulk, !bulk.isFinished { effects.append(.watchBulk(bulk.batch)) }
+            // The request log follows new exchanges while it is open.
+            if case .log? = overlay { effects.append(.loadLog) }
             return effects
         case .quota(let status):
             // A new observation of the quota headers means the server just answered.
@@ -65,7 +67,6 @@ extension AppState {
                 consentDraft = MarketingConsent()
                 undoStack = []
                 fieldSelection = 0
-                fieldScroll = 0
                 rawScroll = 0
                 editing = nil
                 effects.append(.loadDraft(lookup.contact.id))
@@ -83,6 +84,13 @@ extension AppState {
         case .exchangesLoaded(let exchanges):
             self.exchanges = exchanges
         case .logLoaded(let log):
+            if case .log(let selection)? = overlay {
+                // At the newest row, it follows new ones; elsewhere the selected exchange stays selected.
+                let following = selection >= self.log.count - 1
+                let selected = self.log.indices.contains(selection) ? self.log[selection].id : nil
+                let kept = following ? nil : log.firstIndex { $0.id == selected }
+                overlay = .log(selection: kept ?? max(0, following ? log.count - 1 : min(selection, log.count - 1)))
+            }
             self.log = log
         case .saveFinished(let saved, let message, let isError, let unsent):
             pending = nil
@@ -157,119 +165,11 @@ extension AppState {
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
             draft = kept.update.customFields
             consentDraft = kept.update.marketingConsent
-            flash = "restored \(unsavedCount) unsaved change(s) kept earlier: s to review, u to undo one by one"
+            flash = "restored \(unsavedCount) unsaved change(s) kept earlier: \(keyLabel(.save)) to review, \(keyLabel(.undo)) to undo one by one"
             undoStack = draft.keys.sorted().map { .field(key: $0, previous: nil) }
             if consentDraft.email != nil || consentDraft.whatsapp != nil { undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
         }
         return []
-    }
-
-    // MARK: - Keys
-
-    mutating func handle(_ key: KeyEvent) -> [AppEffect] {
-        if key == .resize { forceRedraw = true; return [] }
-        if key == .control("l") { forceRedraw = true; return [] }
-        // Ctrl-C quits from anywhere (asking first when there are unsaved changes; pressed
-        // again on that question, it quits: the changes are kept as a draft either way).
-        if key == .control("c") {
-            if overlay == .confirmQuit || !quitNeedsConfirmation {
-                shouldQuit = true
-            } else {
-                editing = nil
-                overlay = .confirmQuit
-            }
-            return []
-        }
-        if let overlay { return handleOverlay(key, overlay) }
-        if editing != nil { return handleEditing(key) }
-        // Pane cycling works everywhere, the search box included.
-        if key == .tab || key == .backTab {
-            focus = key == .tab ? focus.next : focus.previous
-            return []
-        }
-        if focus == .search { return handleSearch(key) }
-        flash = nil
-        if readOnly, refusedAsWrite(key) {
-            lastError = "read-only profile (readonly = true, or --readonly): contacts cannot be changed here"
-            return []
-        }
-        switch key {
-        case .character("/"):
-            focus = .search
-            return []
-        case .character("?"):
-            overlay = .help
-            overlayScroll = 0
-            return []
-        case .character("q"):
-            requestQuit()
-            return []
-        case .character(":"):
-            overlay = .command(LineEditor())
-            return []
-        case .character("r"):
-            rawView.toggle()
-            rawScroll = 0
-            return contact.map { [.loadExchanges($0)] } ?? []
-        case .character("L"):
-            overlay = .log(selection: max(0, log.count - 1))
-            return [.loadLog]
-        case .character("R"):
-            guard let email = contact?.email else { return [] }
-            pending = "refreshing \(email)"
-            return [.lookup(email: email, refresh: true)]
-        case .character("s"), .control("s"):
-            return openSaveReview()
-        case .character("u"):
-            undo()
-            return []
-        case .character("E"):
-            guard let contact else { return [] }
-            return [.editExternally(LocalEditPreview.apply(draft, to: contact.customFields))]
-        case .character("y"):
-            return copySelection()
-        case .character("b"):
-            openBulk()
-            return []
-        case .character("X"):
-            askCancelBulk()
-            return []
-        case .character("O"):
-            return openOutbox()
-        case .character("C"):
-            // The raw view's request, to run again in a shell.
-            guard rawView, let last = exchanges.last else {
-                flash = "C copies a request as curl: in the raw view (r) or the request log (L)"
-                return []
-            }
-            return [.copyCurl(last)]
-        default:
-            break
-        }
-        if rawView, focus == .detail || focus == .fields || focus == .consent {
-            if let step = scrollStep(key, page: max(1, size.rows - 6)) {
-                rawScroll = max(0, rawScroll + step)
-                return []
-            }
-        }
-        switch focus {
-        case .results: return handleResults(key)
-        case .fields: return handleFields(key)
-        case .consent: return handleConsent(key)
-        case .detail, .search: return []
-        }
-    }
-
-    func scrollStep(_ key: KeyEvent, page: Int) -> Int? {
-        switch key {
-        case .down, .character("j"): 1
-        case .up, .character("k"): -1
-        case .pageDown: page
-        case .pageUp: -page
-        case .character("g"), .home: -1_000_000
-        case .character("G"), .end: 1_000_000
-        default: nil
-        }
     }
 
     mutating func setDraft(_ key: String, _ value: JSONValue?) {

@@ -105,7 +105,6 @@ public struct AppState: Sendable {
     /// The list's order (`o` cycles the column, `I` inverts); nil: the search's order.
     public var sort: ListSort?
     public var resultSelection = 0
-    public var resultScroll = 0
     /// What the app is waiting for, shown in the panes ("looking up ...").
     public var pending: String?
     /// The last lookup that failed, in full (the status bar has room for only part of it);
@@ -123,7 +122,6 @@ public struct AppState: Sendable {
     public var consentDraft = MarketingConsent()
     public var undoStack: [DraftChange] = []
     public var fieldSelection = 0
-    public var fieldScroll = 0
     public var consentSelection = 0
     public var editing: FieldEditing?
 
@@ -156,6 +154,8 @@ public struct AppState: Sendable {
     public var marks = Marks()
     /// The bulk edit being sent, followed in the status bar.
     public var bulk: BulkRun?
+    /// The keys in effect: the defaults with the user's `[keys]` over them.
+    public var bindings = Bindings.defaults
     /// A read-only profile: every key that would change a contact is refused, saying why.
     public var readOnly = false
     /// The profile's label in the status bar (`PROD`), in its colour.

@@ -41,20 +41,7 @@ public enum AppView {
     }
 
     static func statusBar(_ state: AppState) -> StatusBar {
-        var hints = KeyHint.main
-        if state.editing != nil {
-            hints = [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")]
-        } else if state.focus == .search {
-            hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave"), KeyHint(key: "?", label: "help")]
-        } else if state.focus == .results {
-            hints = [KeyHint(key: "?", label: "help"), KeyHint(key: "m", label: "mark")]
-            if state.listColumns.count > 1 { hints.append(KeyHint(key: "o", label: "sort")) }
-            if !state.marks.isEmpty { hints.append(KeyHint(key: "b", label: "bulk edit", shortLabel: "bulk")) }
-            hints += [KeyHint(key: "Enter", label: "open"), KeyHint(key: "/", label: "search", shortLabel: "find"), KeyHint(key: "q", label: "quit")]
-        }
-        if let bulk = state.bulk, !bulk.isFinished, state.editing == nil, state.focus != .search {
-            hints.insert(KeyHint(key: "X", label: "cancel bulk", shortLabel: "cancel"), at: min(1, hints.count))
-        }
+        let hints = state.keyHints
         var bar = StatusBar(
             profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
@@ -199,7 +186,7 @@ enum PaneViews {
         let focused = state.focus == .fields && state.overlay == nil
         let rows = state.fieldRows
         let changes = state.draft.count
-        let trailing = changes > 0 ? "\(changes) unsaved · s to review" : "\(rows.count)"
+        let trailing = changes > 0 ? "\(changes) unsaved · \(state.keyLabel(.save)) to review" : "\(rows.count)"
         let inner = AppView.box("Custom fields", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return nil }
         guard state.contact != nil else {

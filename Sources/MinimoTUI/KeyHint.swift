@@ -13,14 +13,7 @@ public struct KeyHint: Sendable, Hashable {
         self.shortLabel = shortLabel ?? label
     }
 
-    /// The hints of the main screen, most important first: help stays when all else goes (it
-    /// lists every key, so the rest can go).
-    public static let main: [KeyHint] = [
-        KeyHint(key: "?", label: "help"),
-        KeyHint(key: "/", label: "search", shortLabel: "find"),
-        KeyHint(key: "e", label: "edit"),
-        KeyHint(key: "s", label: "save"),
-        KeyHint(key: "Tab", label: "pane"),
-        KeyHint(key: "q", label: "quit"),
-    ]
+    /// The hints of the fields editor with the default keys, a contact open: help stays when
+    /// all else goes (it lists every key, so the rest can go).
+    public static var main: [KeyHint] { Bindings.defaults.hints(in: .fields) { $0 == .always || $0 == .contactOpen } }
 }

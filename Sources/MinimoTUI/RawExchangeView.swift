@@ -60,7 +60,7 @@ enum RawExchangeView {
     }
 
     static func pane(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
-        draw(state.exchanges.last, scroll: state.rawScroll, title: "Raw · r to close · y copies the body", in: rect,
+        draw(state.exchanges.last, scroll: state.rawScroll, title: "Raw · \(state.keyLabel(.raw)) to close · \(state.keyLabel(.copy)) copies the body", in: rect,
              focused: state.focus != .search && state.focus != .results, lines: lines, on: &canvas)
     }
 }
@@ -125,23 +125,29 @@ enum OverlayViews {
         return nil
     }
 
-    static func help(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
-        let inner = AppView.box("Help · every key · Esc closes", focused: true, lines: lines).draw(in: rect, on: &canvas)
-        var rows: [(String, String, Bool)] = []
-        for section in Keymap.sections {
+    /// The help's rows: (keys, what they do, is a heading), from the bindings in effect.
+    static func helpRows(_ bindings: Bindings) -> [(keys: String, help: String, heading: Bool)] {
+        var rows: [(keys: String, help: String, heading: Bool)] = []
+        for section in bindings.helpSections {
             rows.append((section.title, "", true))
-            rows += section.entries.map { ($0.keys, $0.action, false) }
+            rows += section.rows.map { ($0.keys, $0.help, false) }
             rows.append(("", "", false))
         }
-        let keyWidth = Keymap.sections.flatMap(\.entries).map { TerminalText.displayWidth($0.keys) }.max() ?? 10
+        return rows
+    }
+
+    static func help(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
+        let inner = AppView.box("Help · the keys in effect (minimo keys prints them) · Esc closes", focused: true, lines: lines).draw(in: rect, on: &canvas)
+        let rows = helpRows(state.bindings)
+        let keyWidth = min(max(10, inner.width / 3), rows.filter { !$0.heading }.map { TerminalText.displayWidth($0.keys) }.max() ?? 10)
         let top = min(state.overlayScroll, max(0, rows.count - inner.height))
         for line in 0..<inner.height where top + line < rows.count {
             let row = rows[top + line]
-            if row.2 {
-                canvas.put(text: row.0, line: line, in: inner, style: .accent.bolded)
+            if row.heading {
+                canvas.put(text: row.keys, line: line, in: inner, style: .accent.bolded)
             } else {
-                canvas.put(text: row.0, line: line, in: inner, offset: 2, style: .keyHint)
-                canvas.put(text: row.1, line: line, in: inner, offset: keyWidth + 4)
+                canvas.put(text: TerminalText.truncate(row.keys, columns: keyWidth), line: line, in: inner, offset: 2, style: .keyHint)
+                canvas.put(text: row.help, line: line, in: inner, offset: keyWidth + 4)
             }
         }
     }

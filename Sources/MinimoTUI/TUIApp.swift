@@ -26,12 +26,13 @@ public final class TUIApp: @unchecked Sendable {
 
     public init(
         store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String] = ListColumn.defaultNames,
-        label: ProfileLabel? = nil
+        label: ProfileLabel? = nil, bindings: Bindings = .defaults
     ) {
         self.store = store
         self.state = AppState(size: TerminalSize(columns: 80, rows: 24), profile: profile, host: host, isDemo: isDemo)
         state.readOnly = store.readOnly
         state.profileLabel = label
+        state.bindings = bindings
         state.listColumns = columns.map(ListColumn.init(name:))
         state.backgroundReserve = store.client.configuration.gate.backgroundReserve
     }

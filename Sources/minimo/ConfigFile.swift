@@ -1,4 +1,5 @@
 import Foundation
+import MinimoTUI
 
 /// `$XDG_CONFIG_HOME/minimo/config.toml` (default `~/.config/minimo/config.toml`).
 ///
@@ -14,15 +15,21 @@ import Foundation
 /// columns = ["email", "FIRST_NAME", "LAST_NAME", "PLAN"]   # the TUI's contact list
 /// ca_file = "~/.config/minimo/company-ca.pem"   # trust these CAs instead of the system's
 /// proxy = "http://proxy.example.com:3128"       # beats HTTPS_PROXY; "" means none
+///
+/// [keys.global]                 # the TUI's keys, for every profile (`minimo keys` lists them)
+/// save = ["s", "ctrl-s"]
+/// [keys.list]
+/// mark = "space"
 /// ```
 ///
 /// The reader understands the part of TOML this file needs: comments, `[table]` and
 /// `[profiles.NAME]` headers (NAME bare or quoted), and `key = value` with basic or literal
-/// strings, integers, floats, booleans and one-line arrays of strings. Anything else is an
+/// strings, integers, floats, booleans and one-line arrays of strings, and `[keys.CONTEXT]`
+/// tables of `action = "key"` or `action = ["key", ...]`. Anything else is an
 /// error naming the line, never a silent guess. (TOMLKit is on the package mirror, but it
 /// compiles toml++ — a large C++ library — into every build and CI run, for a file of a few
 /// keys; this small subset reader was the better trade. Revisit if the file grows nested
-/// tables or multi-line arrays, e.g. for remappable keys.)
+/// tables or multi-line arrays.)
 struct ConfigFile: Equatable {
     struct Profile: Equatable {
         var baseURL: String?
@@ -50,6 +57,18 @@ struct ConfigFile: Equatable {
 
     var defaultProfile: String?
     var profiles: [String: Profile] = [:]
+    /// `[keys.CONTEXT]` lines, checked against the bindings table by `bindings(path:)`.
+    var keys: [KeyOverride] = []
+
+    /// The TUI's keys: the defaults with this file's `[keys]` over them. A bad line is a usage
+    /// error naming the file and the line.
+    func bindings(path: String) throws -> Bindings {
+        do {
+            return try Bindings.defaults.applying(keys)
+        } catch {
+            throw CLIError(.usage, "\(path):\(error.line): \(error.message)")
+        }
+    }
 
     static func defaultURL(environment: [String: String]) -> URL {
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
@@ -92,8 +111,16 @@ struct ConfigFile: Equatable {
                     throw ConfigSyntaxError(line: lineNumber, message: "malformed table header \(line)")
                 }
                 table = try splitKey(String(line.dropFirst().dropLast()), line: lineNumber)
+                if table.first == "keys" {
+                    guard table.count == 2 else {
+                        throw ConfigSyntaxError(
+                            line: lineNumber,
+                            message: "keys go under a context: [keys.global], [keys.move], [keys.list], [keys.fields], [keys.consent], [keys.log] or [keys.outbox]")
+                    }
+                    continue
+                }
                 guard table.first == "profiles", table.count == 2 else {
-                    throw ConfigSyntaxError(line: lineNumber, message: "unknown table [\(table.joined(separator: "."))] (expected [profiles.NAME])")
+                    throw ConfigSyntaxError(line: lineNumber, message: "unknown table [\(table.joined(separator: "."))] (expected [profiles.NAME] or [keys.CONTEXT])")
                 }
                 if config.profiles[table[1]] == nil { config.profiles[table[1]] = Profile() }
                 continue
@@ -113,6 +140,17 @@ struct ConfigFile: Equatable {
                     throw ConfigSyntaxError(line: lineNumber, message: "unknown top-level key '\(key)' (expected default_profile = \"NAME\")")
                 }
                 config.defaultProfile = name
+                continue
+            }
+            if table.first == "keys" {
+                let names: [String]
+                switch value {
+                case .string(let name): names = [name]
+                case .strings(let list): names = list
+                default:
+                    throw ConfigSyntaxError(line: lineNumber, message: "a key binding is a key name in quotes, or an array of them: \(key) = [\"s\", \"ctrl-s\"]")
+                }
+                config.keys.append(KeyOverride(context: table[1], action: key, keys: names, line: lineNumber))
                 continue
             }
             var profile = config.profiles[table[1]] ?? Profile()

@@ -3,6 +3,7 @@ import Foundation
 import MinimoCache
 import MinimoKit
 import MinimoSandbox
+import MinimoTUI
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
         do { configuration.rateLimit = try RateLimitRule(parsing: rateLimit) } catch {
             throw CLIError(.usage, "--rate-limit: \(error)")
         }
+        // The user's keys (`[keys]` of the default config file) hold in the demo too.
+        let bindings = try ProfileResolver(options: try GlobalOptions.parse([])).bindings()
         let server = SandboxServer(configuration: configuration)
         let url = try await server.start()
         let tty = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -38,7 +41,8 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try? await store.sync()
                 // People, not only addresses: the demo shows what `columns` in a profile does.
                 try await TUILauncher.run(
-                    store: store, profile: "demo", host: nil, isDemo: true, columns: ["email", "FIRST_NAME", "LAST_NAME", "PLAN"])
+                    store: store, profile: "demo", host: nil, isDemo: true, columns: ["email", "FIRST_NAME", "LAST_NAME", "PLAN"],
+                    bindings: bindings)
             } catch {
                 await server.stop()
                 throw error

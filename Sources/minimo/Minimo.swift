@@ -26,12 +26,13 @@ struct Minimo: AsyncParsableCommand {
             """,
         // `minimo --version`; where the number comes from: MinimoVersion.
         version: MinimoVersion.current,
-        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self])
+        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self, KeysCommand.self])
 
     @OptionGroup var global: GlobalOptions
 
     /// `minimo` alone: the TUI on the configured profile.
     func run() async throws {
+        let bindings = try ProfileResolver(options: global).bindings()
         let context = try APIContext(global, tui: true)
         let host = context.client.configuration.baseURL.host.map { host in
             context.client.configuration.baseURL.port.map { "\(host):\($0)" } ?? host
@@ -39,7 +40,7 @@ struct Minimo: AsyncParsableCommand {
         try await TUILauncher.run(
             store: context.store, profile: context.profileName ?? "default", host: host, isDemo: false,
             columns: context.listColumns ?? ListColumn.defaultNames,
-            label: context.label.map { ProfileLabel(text: $0, color: context.color) })
+            label: context.label.map { ProfileLabel(text: $0, color: context.color) }, bindings: bindings)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MinimoKit
+import MinimoTUI
 
 /// Turns flags, environment and config file into a client configuration.
 ///
@@ -37,12 +38,24 @@ struct ProfileResolver {
         }
     }
 
-    func resolve() throws -> Resolved {
+    /// The config file named by `--config`, or the default one (which may not exist).
+    private func configFile() throws -> (url: URL, file: ConfigFile) {
         let configURL = options.config.map { URL(fileURLWithPath: $0) } ?? ConfigFile.defaultURL(environment: environment)
         if options.config != nil, !FileManager.default.fileExists(atPath: configURL.path) {
             throw CLIError(.usage, "config file \(configURL.path) does not exist")
         }
-        let file = try ConfigFile.load(from: configURL)
+        return (configURL, try ConfigFile.load(from: configURL))
+    }
+
+    /// The TUI's keys: the defaults with the file's `[keys]` over them (for every profile).
+    /// Only the TUI and `minimo keys` read them: a mistyped key never stops a script.
+    func bindings() throws -> Bindings {
+        let (url, file) = try configFile()
+        return try file.bindings(path: url.path)
+    }
+
+    func resolve() throws -> Resolved {
+        let (configURL, file) = try configFile()
         let name = options.profile ?? environment["MINIMO_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? file.defaultProfile
         var profile = ConfigFile.Profile()
         if let name {

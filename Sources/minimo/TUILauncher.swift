@@ -6,12 +6,13 @@ import MinimoTUI
 /// Swift concurrency pool to the network and database work it starts.
 enum TUILauncher {
     static func run(
-        store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String], label: ProfileLabel? = nil
+        store: ContactStore, profile: String?, host: String?, isDemo: Bool, columns: [String], label: ProfileLabel? = nil,
+        bindings: Bindings = .defaults
     ) async throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CLIError(.usage, "the TUI needs a terminal; for scripts use the subcommands (minimo help)")
         }
-        let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo, columns: columns, label: label)
+        let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo, columns: columns, label: label, bindings: bindings)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
                 do {

@@ -182,13 +182,13 @@ import Testing
         #expect(canvas.style(row: 1, column: statusColumn).role == .success)
     }
 
-    @Test func helpListsEverySectionOfTheKeymap() {
-        var state = state(columns: 120, rows: 40)
+    @Test func helpListsEverySectionOfTheBindingsTable() {
+        var state = state(columns: 160, rows: 120)
         state.overlay = .help
         let text = render(state).lines().joined(separator: "\n")
-        for section in Keymap.sections {
+        for section in state.bindings.helpSections {
             #expect(text.contains(section.title))
-            for entry in section.entries { #expect(text.contains(entry.keys)) }
+            for row in section.rows { #expect(text.contains(row.keys), "\(row.keys) in \(section.title)") }
         }
     }
 

@@ -16,6 +16,7 @@ import Testing
         "cache": ["stats", "clear"],
         "outbox": ["list", "retry", "resolve", "drop"],
         "quota": [],
+        "keys": [],
     ]
 
     @Test func versionIsTheOneTheReleaseIsNamedAfter() async throws {

@@ -213,15 +213,23 @@ import Testing
         }
     }
 
-    @Test func helpListsEveryKeyOfTheKeymap() async throws {
+    @Test func helpListsTheKeysInEffectAndGGoesToItsEnd() async throws {
         try await withTUI { session in
             try session.tmux.press("Escape", "?")
-            let keys = ["/", "Tab / Shift-Tab", "↑ ↓  k j  PgUp PgDn  g G", "Enter", "e  Enter", "a", "d", "Space", "u",
-                        "s  Ctrl-S", "E", "r", "L", "R", "y", ":", "?", "Ctrl-L", "q"]
-            let screen = try await session.tmux.waitUntil("the whole help") { $0.contains("Help · every key") && $0.contains("Space ") }
-            for key in keys {
-                #expect(screen.contains("  " + key + " "), "help does not list \(key)")
+            let top = try await session.tmux.waitUntil("the help's first page") {
+                $0.contains("Help · the keys in effect") && $0.contains("Everywhere on the main screen")
             }
+            for key in ["/", "Tab", "Shift-Tab", "r", "L", "s  Ctrl-S", "?", "q"] {
+                #expect(top.contains("  " + key + " "), "the help's first page does not list \(key)")
+            }
+            // G: the last page, where the fixed keys are; g: back to the top.
+            try session.tmux.press("G")
+            let bottom = try await session.tmux.waitUntil("the help's last page") { $0.contains("Fixed keys") && $0.contains("Ctrl-C") }
+            for key in ["e  Enter", "Space  Enter", "Esc"] {
+                #expect(bottom.contains(key) || top.contains(key), "the help does not list \(key)")
+            }
+            try session.tmux.press("g")
+            try await session.tmux.waitUntil("back at the top") { $0.contains("Everywhere on the main screen") && !$0.contains("Fixed keys") }
         }
     }
 }

@@ -1,0 +1,225 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// A key becomes an action through the bindings table (`AppState.bindings`), then the action is
+/// carried out here for the main screen; overlays and text boxes have their own handlers.
+extension AppState {
+    /// The context of the focused pane: its keys, over `global` and `move`.
+    var focusContext: KeyContext {
+        switch focus {
+        case .results: .list
+        case .fields: .fields
+        case .consent: .consent
+        case .search, .detail: .global
+        }
+    }
+
+    mutating func handle(_ key: KeyEvent) -> [AppEffect] {
+        if key == .resize { forceRedraw = true; return [] }
+        // Ctrl-C quits from anywhere (asking first when there are unsaved changes; pressed
+        // again on that question, it quits: the changes are kept as a draft either way).
+        if key == .control("c") {
+            if overlay == .confirmQuit || !quitNeedsConfirmation {
+                shouldQuit = true
+            } else {
+                editing = nil
+                overlay = .confirmQuit
+            }
+            return []
+        }
+        // Redraw works everywhere, text boxes included (a character bound to it types there).
+        if !key.isText, bindings.ownAction(for: key, in: .move) == .redraw { forceRedraw = true; return [] }
+        if let overlay { return handleOverlay(key, overlay) }
+        if editing != nil { return handleEditing(key) }
+        if focus == .search { return handleSearch(key) }
+        flash = nil
+        guard let binding = bindings.binding(for: key, in: focusContext) else { return [] }
+        if readOnly, binding.changesContacts {
+            lastError = "read-only profile (readonly = true, or --readonly): contacts cannot be changed here"
+            return []
+        }
+        return perform(binding.action)
+    }
+
+    /// Carries out an action of the main screen (a pane's, `global` or `move`).
+    mutating func perform(_ action: KeyAction) -> [AppEffect] {
+        switch action {
+        case .search: focus = .search
+        case .help: overlay = .help; overlayScroll = 0
+        case .quit: requestQuit()
+        case .command: overlay = .command(LineEditor())
+        case .nextPane: focus = focus.next
+        case .previousPane: focus = focus.previous
+        case .redraw: forceRedraw = true
+        case .raw:
+            rawView.toggle()
+            rawScroll = 0
+            return contact.map { [.loadExchanges($0)] } ?? []
+        case .log:
+            overlay = .log(selection: max(0, log.count - 1))
+            return [.loadLog]
+        case .refresh:
+            guard let email = contact?.email else { return [] }
+            pending = "refreshing \(email)"
+            return [.lookup(email: email, refresh: true)]
+        case .save: return openSaveReview()
+        case .undo: undo()
+        case .editJSON:
+            guard let contact else { return [] }
+            return [.editExternally(LocalEditPreview.apply(draft, to: contact.customFields))]
+        case .copy: return copySelection()
+        case .bulk: openBulk()
+        case .cancelBulk: askCancelBulk()
+        case .outbox: return openOutbox()
+        case .copyCurl:
+            // The raw view's request, to run again in a shell.
+            guard rawView, let last = exchanges.last else {
+                flash = "\(bindings.label(.copyCurl, in: .global)) copies a request as curl: in the raw view (\(bindings.label(.raw, in: .global)))"
+                    + " or the request log (\(bindings.label(.log, in: .global)))"
+                return []
+            }
+            return [.copyCurl(last)]
+        case .up, .down, .pageUp, .pageDown, .top, .bottom:
+            move(action)
+        case .open:
+            guard results.indices.contains(resultSelection), let email = results[resultSelection].email else { return [] }
+            pending = "opening \(email)"
+            focus = .fields
+            return [.lookup(email: email, refresh: false)]
+        case .mark: toggleMark()
+        case .markAll: toggleMarkAll()
+        case .sort: cycleSort()
+        case .reverseSort: reverseSort()
+        case .edit, .add, .delete: return editField(action)
+        case .toggle: toggleConsent()
+        case .show, .close, .keepMine, .takeTheirs, .retry, .drop:
+            break  // the log's and the outbox view's: never live on the main screen
+        }
+        return []
+    }
+
+    /// A move in the focused pane, or in the raw view when it covers the contact's panes.
+    mutating func move(_ action: KeyAction) {
+        if rawView, focus == .detail || focus == .fields || focus == .consent {
+            rawScroll = Self.moved(rawScroll, action, count: rawScrollLimit + 1, page: max(1, size.rows - 6)) ?? rawScroll
+            return
+        }
+        switch focus {
+        case .results:
+            resultSelection = Self.moved(resultSelection, action, count: results.count, page: max(1, size.rows - 8)) ?? resultSelection
+        case .fields:
+            fieldSelection = Self.moved(fieldSelection, action, count: fieldRows.count, page: 5) ?? fieldSelection
+        case .consent:
+            consentSelection = Self.moved(consentSelection, action, count: 2, page: 1) ?? consentSelection
+        case .search, .detail:
+            break
+        }
+    }
+
+    /// Where a move takes a position among `count` rows: `top` and `bottom` go to the first
+    /// and the last, the others step and stop at either end. Nil: not a move.
+    static func moved(_ position: Int, _ action: KeyAction, count: Int, page: Int) -> Int? {
+        let last = max(0, count - 1)
+        let from = min(max(0, position), last)
+        switch action {
+        case .up: return max(0, from - 1)
+        case .down: return min(last, from + 1)
+        case .pageUp: return max(0, from - page)
+        case .pageDown: return min(last, from + page)
+        case .top: return 0
+        case .bottom: return last
+        default: return nil
+        }
+    }
+
+    /// The move a key makes in a scrolling view (the `move` context's keys), if any.
+    func moveAction(_ key: KeyEvent) -> KeyAction? {
+        guard let action = bindings.ownAction(for: key, in: .move), action != .redraw else { return nil }
+        return action
+    }
+
+    /// How far the raw view scrolls: its last line at the bottom of the pane.
+    var rawScrollLimit: Int {
+        guard let last = exchanges.last else { return 0 }
+        let height = Layout(size: size, wideList: listColumns.count > 1).right.height - 2
+        return max(0, RawExchangeView.lines(last).count - height)
+    }
+
+    mutating func editField(_ action: KeyAction) -> [AppEffect] {
+        let rows = fieldRows
+        switch action {
+        case .edit:
+            guard rows.indices.contains(fieldSelection) else { return [] }
+            let row = rows[fieldSelection]
+            let text = row.status == .deleted ? "" : FieldValueParser.editableText(row.value)
+            editing = FieldEditing(key: row.key, stage: .value, editor: LineEditor(text: text))
+        case .add:
+            guard contact != nil else { return [] }
+            editing = FieldEditing(key: "", stage: .key, editor: LineEditor())
+        case .delete:
+            guard rows.indices.contains(fieldSelection) else { return [] }
+            overlay = .confirmDelete(key: rows[fieldSelection].key)
+        default:
+            break
+        }
+        return []
+    }
+
+    mutating func toggleConsent() {
+        guard contact != nil else { return }
+        undoStack.append(.consent(previous: consentDraft))
+        let current = effectiveConsent
+        let server = contact?.marketingConsent
+        if consentSelection == 0 {
+            let flipped = !(current.email ?? false)
+            consentDraft.email = flipped == server?.email ? nil : flipped
+        } else {
+            let flipped = !(current.whatsapp ?? false)
+            consentDraft.whatsapp = flipped == server?.whatsapp ? nil : flipped
+        }
+    }
+
+    /// The key of an action as the screen shows it, for messages ("O to resolve").
+    func keyLabel(_ action: KeyAction, _ context: KeyContext = .global) -> String {
+        bindings.label(action, in: context)
+    }
+
+    /// The status-bar hints of what has the keyboard now, from the bindings table.
+    var keyHints: [KeyHint] {
+        if editing != nil { return [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")] }
+        if focus == .search {
+            var hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave")]
+            if let pane = bindings.keys(.nextPane, in: .global).first(where: { !$0.isText }) {
+                hints.append(KeyHint(key: KeyName.display(pane), label: "pane"))
+            }
+            return hints
+        }
+        return bindings.hints(in: focusContext) { condition in
+            switch condition {
+            case .always: true
+            case .contactOpen: contact != nil
+            case .listSortable: listColumns.count > 1
+            case .hasMarks: !marks.isEmpty
+            case .bulkRunning: bulk.map { !$0.isFinished } ?? false
+            }
+        }
+    }
+}
+
+extension KeyEvent {
+    /// A printable character: text in the search box and the line editors, whatever it is
+    /// bound to elsewhere.
+    var isText: Bool {
+        if case .character = self { return true }
+        return false
+    }
+}
+
+extension Bindings {
+    /// The binding of a key where `context`'s stack is live.
+    func binding(for key: KeyEvent, in context: KeyContext) -> KeyBinding? {
+        guard let action = action(for: key, in: context) else { return nil }
+        return context.stack.lazy.compactMap { self.binding(action, in: $0) }.first { $0.keys.contains(key) }
+    }
+}
