@@ -19,7 +19,7 @@ struct RenderBench: AsyncParsableCommand {
         let now = Date()
         var state = AppState(size: TerminalSize(columns: columns, rows: rows), profile: "bench", host: "api.minimo.it", isDemo: false)
         state.now = now
-        state.results = (0..<200).map { index in
+        state.list.results = (0..<200).map { index in
             let contact = syntheticContact(index, &random)
             return ContactSummary(id: contact.id, email: contact.email, phone: contact.phone, fetchedAt: now, deleted: false)
         }
@@ -36,7 +36,7 @@ struct RenderBench: AsyncParsableCommand {
         var timings: [Double] = []
         timings.reserveCapacity(frames)
         for frame in 0..<frames {
-            state.resultSelection = frame % state.results.count
+            state.list.selection = frame % state.list.results.count
             var canvas = GridCanvas(columns: columns, rows: rows)
             let start = monotonicNanoseconds()
             _ = AppView.render(state, on: &canvas)

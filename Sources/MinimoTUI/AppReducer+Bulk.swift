@@ -6,30 +6,19 @@ import MinimoKit
 /// chooses a change for the marked contacts, the review says what it costs, `y` queues it at
 /// background priority; the status bar follows it, `X` cancels what has not gone out.
 extension AppState {
-    /// `m` in the contact list: marks or unmarks the selected contact and moves to the next,
-    /// so a run of contacts is marked by pressing `m` repeatedly.
-    mutating func toggleMark() {
-        guard results.indices.contains(resultSelection) else { return }
-        marks.toggle(results[resultSelection])
-        resultSelection = min(resultSelection + 1, max(0, results.count - 1))
-    }
-
-    /// `M`: marks everything the current filter shows; when all of it is marked already,
-    /// unmarks it instead.
+    /// `M`: marks everything the list shows (again: unmarks it), saying so.
     mutating func toggleMarkAll() {
-        guard !results.isEmpty else { return }
-        if results.allSatisfy({ marks.contains($0.id) }) {
-            for summary in results { marks.unmark(summary.id) }
-            flash = "unmarked the \(results.count) shown; \(marks.count) still marked"
+        guard !list.results.isEmpty else { return }
+        if list.toggleMarkAll() {
+            flash = "\(list.marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
         } else {
-            for summary in results { marks.mark(summary) }
-            flash = "\(marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
+            flash = "unmarked the \(list.results.count) shown; \(list.marks.count) still marked"
         }
     }
 
     /// `b`: the bulk-edit menu, for the marked contacts.
     mutating func openBulk() {
-        guard !marks.isEmpty else {
+        guard !list.marks.isEmpty else {
             flash = "no contact marked: \(keyLabel(.mark, .list)) marks the selected one, \(keyLabel(.markAll, .list)) all shown"
             return
         }
@@ -118,7 +107,7 @@ extension AppState {
 
     mutating func planBulk(_ change: BulkChange) -> [AppEffect] {
         overlay = .bulkPlanning(change)
-        return [.planBulk(change, marks.ids)]
+        return [.planBulk(change, list.marks.ids)]
     }
 
     mutating func handleBulkReview(_ key: KeyEvent, _ plan: BulkPlan) -> [AppEffect] {

@@ -83,14 +83,14 @@ extension AppState {
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
             move(action)
         case .open:
-            guard results.indices.contains(resultSelection), let email = results[resultSelection].email else { return [] }
+            guard list.results.indices.contains(list.selection), let email = list.results[list.selection].email else { return [] }
             pending = "opening \(email)"
             focus = .fields
             return [.lookup(email: email, refresh: false)]
-        case .mark: toggleMark()
+        case .mark: list.toggleMark()
         case .markAll: toggleMarkAll()
-        case .sort: cycleSort()
-        case .reverseSort: reverseSort()
+        case .sort: flash = list.cycleSort(definitions: definitions)
+        case .reverseSort: flash = list.reverseSort(definitions: definitions)
         case .edit, .add, .delete: return editField(action)
         case .toggle: toggleConsent()
         case .show, .close, .keepMine, .takeTheirs, .retry, .drop:
@@ -107,7 +107,7 @@ extension AppState {
         }
         switch focus {
         case .results:
-            resultSelection = Self.moved(resultSelection, action, count: results.count, page: max(1, size.rows - 8)) ?? resultSelection
+            list.selection = Self.moved(list.selection, action, count: list.results.count, page: max(1, size.rows - 8)) ?? list.selection
         case .fields:
             fieldSelection = Self.moved(fieldSelection, action, count: fieldRows.count, page: 5) ?? fieldSelection
         case .consent:
@@ -142,7 +142,7 @@ extension AppState {
     /// How far the raw view scrolls: its last line at the bottom of the pane.
     var rawScrollLimit: Int {
         guard let last = exchanges.last else { return 0 }
-        let height = Layout(size: size, wideList: listColumns.count > 1).right.height - 2
+        let height = Layout(size: size, wideList: list.columns.count > 1).right.height - 2
         return max(0, RawExchangeView.lines(last).count - height)
     }
 
@@ -199,8 +199,8 @@ extension AppState {
             switch condition {
             case .always: true
             case .contactOpen: contact != nil
-            case .listSortable: listColumns.count > 1
-            case .hasMarks: !marks.isEmpty
+            case .listSortable: list.columns.count > 1
+            case .hasMarks: !list.marks.isEmpty
             case .bulkRunning: bulk.map { !$0.isFinished } ?? false
             }
         }

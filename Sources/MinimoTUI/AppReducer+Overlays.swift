@@ -96,7 +96,7 @@ extension AppState {
     /// Scrolls a full-screen overlay of `lines` lines by a move key; false: not a move key.
     mutating func scrollOverlay(_ key: KeyEvent, lines: Int) -> Bool {
         guard let move = moveAction(key) else { return false }
-        let height = Layout(size: size, wideList: listColumns.count > 1).main.height - 2
+        let height = Layout(size: size, wideList: list.columns.count > 1).main.height - 2
         let limit = max(0, lines - height)
         overlayScroll = Self.moved(overlayScroll, move, count: limit + 1, page: max(1, height - 1)) ?? overlayScroll
         return true
@@ -122,8 +122,8 @@ extension AppState {
             overlay = .messages
             overlayScroll = max(0, messages.count - max(1, size.rows - 4))  // the newest, at the bottom
         case "unmark":
-            flash = "unmarked \(marks.count) contact(s)"
-            marks.clear()
+            flash = "unmarked \(list.marks.count) contact(s)"
+            list.marks.clear()
         case "profile":
             lastError = words.count > 1
                 ? "to switch profile, quit and run: minimo --profile \(words[1])"

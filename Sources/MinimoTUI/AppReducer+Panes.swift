@@ -13,7 +13,7 @@ extension AppState {
             let email = search.text.trimmingCharacters(in: .whitespaces)
             guard !email.isEmpty else { return [] }
             guard ContactValidation.isValidEmail(email) else {
-                if let selected = results.indices.contains(resultSelection) ? results[resultSelection] : nil,
+                if let selected = list.results.indices.contains(list.selection) ? list.results[list.selection] : nil,
                     let address = selected.email
                 {
                     pending = "opening \(address)"
@@ -37,7 +37,7 @@ extension AppState {
             let before = search.text
             guard search.handle(key) else { return [] }
             if search.text != before {
-                resultSelection = 0
+                list.selection = 0
                 return [.search(search.text)]
             }
             return []

@@ -42,9 +42,7 @@ extension AppState {
             }
         case .searchResults(let query, let summaries):
             guard query == search.text else { return [] }  // an older query's answer
-            results = summaries
-            resultSelection = min(resultSelection, max(0, summaries.count - 1))
-            applySort()
+            list.show(summaries, definitions: definitions)
         case .contactLoaded(let lookup):
             let isNewContact = contact?.id != lookup.contact.id
             var effects: [AppEffect] = []
@@ -80,7 +78,7 @@ extension AppState {
             if offline { online = false }
         case .definitionsLoaded(let definitions):
             self.definitions = definitions
-            applySort()  // a column named by display name finds its field now
+            list.applySort(definitions: definitions)  // a column named by display name finds its field now
         case .exchangesLoaded(let exchanges):
             self.exchanges = exchanges
         case .logLoaded(let log):
@@ -204,7 +202,7 @@ extension AppState {
         }
         switch focus {
         case .results:
-            if results.indices.contains(resultSelection), let email = results[resultSelection].email { return [.copy(email)] }
+            if list.results.indices.contains(list.selection), let email = list.results[list.selection].email { return [.copy(email)] }
         case .fields:
             let rows = fieldRows
             if rows.indices.contains(fieldSelection) { return [.copy(FieldValueParser.editableText(rows[fieldSelection].value))] }

@@ -99,12 +99,8 @@ public struct AppState: Sendable {
 
     public var focus: Pane = .search
     public var search = LineEditor()
-    public var results: [ContactSummary] = []
-    /// The list's columns (a profile's `columns`); `[.email]` draws the plain list of addresses.
-    public var listColumns: [ListColumn] = [.email]
-    /// The list's order (`o` cycles the column, `I` inverts); nil: the search's order.
-    public var sort: ListSort?
-    public var resultSelection = 0
+    /// The contact list: results, columns, order, selection, marks.
+    public var list = ListState()
     /// What the app is waiting for, shown in the panes ("looking up ...").
     public var pending: String?
     /// The last lookup that failed, in full (the status bar has room for only part of it);
@@ -150,8 +146,6 @@ public struct AppState: Sendable {
     public var contactOutbox: [OutboxEntry] = []
     /// This session's notices and errors, oldest first (`:messages`).
     public var messages: [SessionMessage] = []
-    /// Contacts marked (`m`, `M`) for a bulk edit.
-    public var marks = Marks()
     /// The bulk edit being sent, followed in the status bar.
     public var bulk: BulkRun?
     /// The keys in effect: the defaults with the user's `[keys]` over them.

@@ -8,7 +8,7 @@ public enum AppView {
     @discardableResult
     public static func render(_ state: AppState, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
         canvas.clear()
-        let layout = Layout(size: state.size, wideList: state.listColumns.count > 1)
+        let layout = Layout(size: state.size, wideList: state.list.columns.count > 1)
         let lines = LineDrawing.choose(unicode: state.unicodeLines)
         guard layout.isUsable else {
             // Wrapped and centred: on a 20×10 terminal the whole sentence must still show.
@@ -46,7 +46,7 @@ public enum AppView {
             profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
             unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
         bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
-        bar.marked = state.marks.count
+        bar.marked = state.list.marks.count
         bar.label = state.profileLabel
         bar.readOnly = state.readOnly
         bar.bulkProgress = state.bulk.map {
@@ -87,37 +87,37 @@ enum PaneViews {
 
     static func results(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
         let focused = state.focus == .results && state.overlay == nil
-        let trailing = state.marks.isEmpty ? "\(state.results.count)" : "\(state.results.count) · \(state.marks.count) marked"
+        let trailing = state.list.marks.isEmpty ? "\(state.list.results.count)" : "\(state.list.results.count) · \(state.list.marks.count) marked"
         let inner = AppView.box("Contacts", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
-        if state.results.isEmpty, let failure = state.lookupFailure, failure.email == state.search.text {
+        if state.list.results.isEmpty, let failure = state.lookupFailure, failure.email == state.search.text {
             let text = "Lookup failed: " + TerminalText.sanitize(failure.message)
             for (index, line) in TerminalText.wrap(text, columns: inner.width).prefix(inner.height).enumerated() {
                 canvas.put(text: line, line: index, in: inner, style: .danger)
             }
             return
         }
-        if state.results.isEmpty {
+        if state.list.results.isEmpty {
             let hint = state.search.text.isEmpty
                 ? ["No cached contacts yet.", "Type a full email and Enter", "to look it up, or :sync."]
                 : ["No cached match.", "Enter looks the exact", "email up on the API."]
             for (index, line) in hint.enumerated() { canvas.put(text: line, line: index, in: inner, style: .dim) }
             return
         }
-        if state.listColumns != [.email], inner.height > 1 {
+        if state.list.columns != [.email], inner.height > 1 {
             table(state, inner: inner, focused: focused, on: &canvas)
             return
         }
-        let top = scrollTop(selection: state.resultSelection, height: inner.height, count: state.results.count)
+        let top = scrollTop(selection: state.list.selection, height: inner.height, count: state.list.results.count)
         for line in 0..<inner.height {
             let index = top + line
-            guard state.results.indices.contains(index) else { break }
-            let summary = state.results[index]
-            let selected = index == state.resultSelection
+            guard state.list.results.indices.contains(index) else { break }
+            let summary = state.list.results[index]
+            let selected = index == state.list.selection
             let style: CellStyle = selected ? (focused ? .selection : CellStyle(.normal, reverse: true)) : .normal
             let open = summary.id == state.contact?.id ? "›" : " "
-            let marked = state.marks.contains(summary.id)
-            let text = open + (state.marks.isEmpty ? "" : " ") + TerminalText.sanitize(summary.email ?? "(no email) #\(summary.id.rawValue)")
+            let marked = state.list.marks.contains(summary.id)
+            let text = open + (state.list.marks.isEmpty ? "" : " ") + TerminalText.sanitize(summary.email ?? "(no email) #\(summary.id.rawValue)")
             if selected { canvas.fill(Rect(column: inner.column, row: inner.row + line, width: inner.width, height: 1), style: style) }
             canvas.put(text: text, line: line, in: inner, style: style)
             // The mark sits between the open marker and the address, in its own colour.

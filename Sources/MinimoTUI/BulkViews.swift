@@ -8,7 +8,7 @@ extension OverlayViews {
     static func bulk(_ editing: BulkEditing, state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas)
         -> (row: Int, column: Int)?
     {
-        let title = "Bulk edit · \(state.marks.count) marked contact(s)"
+        let title = "Bulk edit · \(state.list.marks.count) marked contact(s)"
         switch editing.stage {
         case .menu:
             dialog(

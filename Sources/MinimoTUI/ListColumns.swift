@@ -78,72 +78,21 @@ public struct ListSort: Sendable, Hashable {
     public var descending: Bool
 }
 
-extension AppState {
-    /// `o`: the next column to sort by, then back to the search's order.
-    mutating func cycleSort() {
-        switch sort {
-        case nil where !listColumns.isEmpty: sort = ListSort(column: 0, descending: false)
-        case let current? where current.column + 1 < listColumns.count: sort = ListSort(column: current.column + 1, descending: current.descending)
-        default: sort = nil
-        }
-        applySort()
-        flash = sort.map { "sorted by \(listColumns[$0.column].title(definitions: definitions))\($0.descending ? ", descending" : "")" }
-            ?? "in the search's order"
-    }
-
-    /// `I`: the other direction (as htop inverts its sort).
-    mutating func reverseSort() {
-        var next = sort ?? ListSort(column: 0, descending: false)
-        next.descending.toggle()
-        sort = next
-        applySort()
-        flash = "sorted by \(listColumns.indices.contains(next.column) ? listColumns[next.column].title(definitions: definitions) : "?")\(next.descending ? ", descending" : "")"
-    }
-
-    /// Orders `results` by the sort column, keeping the selected contact selected. Numbers sort
-    /// as numbers; contacts without a value go last either way.
-    mutating func applySort() {
-        guard let sort, listColumns.indices.contains(sort.column), results.count > 1 else { return }
-        let selected = results.indices.contains(resultSelection) ? results[resultSelection].id : nil
-        let column = listColumns[sort.column]
-        let definitions = definitions
-        let keyed = results.map { (summary: $0, value: column.value(of: $0, definitions: definitions)) }
-        let ordered = keyed.enumerated().sorted { left, right in
-            switch (left.element.value, right.element.value) {
-            case (nil, nil): return left.offset < right.offset
-            case (nil, _): return false
-            case (_, nil): return true
-            case (let a?, let b?):
-                let order: ComparisonResult
-                if let x = Double(a), let y = Double(b) {
-                    order = x < y ? .orderedAscending : (x > y ? .orderedDescending : .orderedSame)
-                } else {
-                    order = a.localizedStandardCompare(b)
-                }
-                if order == .orderedSame { return left.offset < right.offset }
-                return sort.descending ? order == .orderedDescending : order == .orderedAscending
-            }
-        }
-        results = ordered.map(\.element.summary)
-        if let selected, let index = results.firstIndex(where: { $0.id == selected }) { resultSelection = index }
-    }
-}
-
 extension PaneViews {
     /// The list as a table: a header (the sort column marked), then one row per contact, the
     /// columns that fit from the left (the first always, shrunk if it must be).
     static func table(_ state: AppState, inner: Rect, focused: Bool, on canvas: inout some Canvas) {
-        let prefix = state.marks.isEmpty ? 1 : 2
+        let prefix = state.list.marks.isEmpty ? 1 : 2
         let rowsHeight = inner.height - 1
-        let top = scrollTop(selection: state.resultSelection, height: rowsHeight, count: state.results.count)
-        let visible = state.results.indices.filter { $0 >= top && $0 < top + rowsHeight }
-        let columns = state.listColumns
+        let top = scrollTop(selection: state.list.selection, height: rowsHeight, count: state.list.results.count)
+        let visible = state.list.results.indices.filter { $0 >= top && $0 < top + rowsHeight }
+        let columns = state.list.columns
         let definitions = state.definitions
         let cells: [[String]] = visible.map { index in
-            columns.map { TerminalText.sanitize($0.value(of: state.results[index], definitions: definitions) ?? "") }
+            columns.map { TerminalText.sanitize($0.value(of: state.list.results[index], definitions: definitions) ?? "") }
         }
         var titles = columns.map { TerminalText.sanitize($0.title(definitions: definitions)) }
-        if let sort = state.sort, titles.indices.contains(sort.column) {
+        if let sort = state.list.sort, titles.indices.contains(sort.column) {
             titles[sort.column] += state.unicodeLines ? (sort.descending ? " ▼" : " ▲") : (sort.descending ? " v" : " ^")
         }
         var widths: [Int] = []
@@ -175,15 +124,15 @@ extension PaneViews {
         let starts = offsets()
         for (index, width) in widths.enumerated() {
             canvas.put(text: TerminalText.fit(titles[index], columns: width), line: 0, in: inner, offset: starts[index],
-                       style: state.sort?.column == index ? .accent.bolded : .dim)
+                       style: state.list.sort?.column == index ? .accent.bolded : .dim)
         }
         for (line, index) in visible.enumerated() {
-            let summary = state.results[index]
-            let selected = index == state.resultSelection
+            let summary = state.list.results[index]
+            let selected = index == state.list.selection
             let style: CellStyle = selected ? (focused ? .selection : CellStyle(.normal, reverse: true)) : .normal
             if selected { canvas.fill(Rect(column: inner.column, row: inner.row + 1 + line, width: inner.width, height: 1), style: style) }
             canvas.put(text: summary.id == state.contact?.id ? "›" : " ", line: line + 1, in: inner, style: style)
-            if state.marks.contains(summary.id) {
+            if state.list.marks.contains(summary.id) {
                 canvas.put(text: "*", line: line + 1, in: inner, offset: 1, style: selected ? style.bolded : .accent.bolded)
             }
             for (column, width) in widths.enumerated() {

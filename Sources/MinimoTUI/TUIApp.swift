@@ -33,7 +33,7 @@ public final class TUIApp: @unchecked Sendable {
         state.readOnly = store.readOnly
         state.profileLabel = label
         state.bindings = bindings
-        state.listColumns = columns.map(ListColumn.init(name:))
+        state.list.columns = columns.map(ListColumn.init(name:))
         state.backgroundReserve = store.client.configuration.gate.backgroundReserve
     }
 

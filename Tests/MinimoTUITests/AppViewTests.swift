@@ -85,7 +85,7 @@ import Testing
     @Test func resultsWithWideCharactersStayAligned() {
         var state = state()
         state.focus = .results
-        state.results = [
+        state.list.results = [
             ContactSummary(id: "1", email: "山田太郎@example.jp", phone: nil, fetchedAt: Self.now, deleted: false),
             ContactSummary(id: "2", email: "josé.müller@example.it", phone: nil, fetchedAt: Self.now, deleted: false),
         ]
@@ -103,7 +103,7 @@ import Testing
     @Test func hostileStringsAreShownEscapedAndNeverReachTheGridRaw() {
         let hostile: JSONValue = "\u{1B}]0;pwned\u{07}\u{1B}[2J\rEVIL\u{202E}txt.exe\u{9B}31m"
         var state = state(columns: 200, contact: contact(["notes": hostile]))
-        state.results = [ContactSummary(id: "1", email: "a\u{1B}[31m@x.it", phone: nil, fetchedAt: Self.now, deleted: false)]
+        state.list.results = [ContactSummary(id: "1", email: "a\u{1B}[31m@x.it", phone: nil, fetchedAt: Self.now, deleted: false)]
         let canvas = render(state)
         let text = canvas.lines().joined(separator: "\n")
         let forbidden = text.unicodeScalars.filter {

@@ -19,7 +19,7 @@ import Testing
         var state = AppState(size: TerminalSize(columns: 120, rows: rows), profile: "acme", host: nil, isDemo: false)
         state.bindings = try Bindings.defaults.applying(overrides)
         state.contact = contact()
-        state.results = (0..<20).map { ContactSummary(id: ContactID("\($0)"), email: "c\($0)@example.com", phone: nil, fetchedAt: Date(), deleted: false) }
+        state.list.results = (0..<20).map { ContactSummary(id: ContactID("\($0)"), email: "c\($0)@example.com", phone: nil, fetchedAt: Date(), deleted: false) }
         return state
     }
 
@@ -73,13 +73,13 @@ import Testing
 
     @Test func aRemappedKeyReplacesTheDefaultAndFreesIt() throws {
         var state = try state([override("list", "mark", ["space"]), override("list", "sort", ["m"], line: 8)])
-        state.listColumns = [.email, .name]
+        state.list.columns = [.email, .name]
         state.focus = .results
         _ = state.reduce(.key(.character(" ")))
-        #expect(state.marks.count == 1, "Space marks now")
+        #expect(state.list.marks.count == 1, "Space marks now")
         _ = state.reduce(.key(.character("m")))
-        #expect(state.marks.count == 1, "m no longer marks")
-        #expect(state.sort != nil, "m sorts")
+        #expect(state.list.marks.count == 1, "m no longer marks")
+        #expect(state.list.sort != nil, "m sorts")
         // The status bar advertises the user's key.
         #expect(state.keyHints.contains(KeyHint(key: "Space", label: "mark")))
         #expect(!state.keyHints.contains { $0.key == "m" && $0.label == "mark" })
@@ -147,11 +147,11 @@ import Testing
         var state = try state()
         state.focus = .results
         _ = state.reduce(.key(.character("G")))
-        #expect(state.resultSelection == 19)
+        #expect(state.list.selection == 19)
         _ = state.reduce(.key(.character("k")))
-        #expect(state.resultSelection == 18)
+        #expect(state.list.selection == 18)
         _ = state.reduce(.key(.character("g")))
-        #expect(state.resultSelection == 0)
+        #expect(state.list.selection == 0)
         // The help: G shows its last page, and k scrolls back one line from there (not from
         // a million lines below).
         state.overlay = .help

@@ -48,10 +48,10 @@ import Testing
     @Test func mMarksAndMovesDownAndTheCountShowsInTheTitleAndTheStatusBar() {
         var state = listed()
         _ = press(&state, .character("m"), .character("m"), .character("m"))
-        #expect(state.marks.ids == ["1", "2", "3"])
-        #expect(state.resultSelection == 3)
+        #expect(state.list.marks.ids == ["1", "2", "3"])
+        #expect(state.list.selection == 3)
         _ = press(&state, .up, .character("m"))  // unmarks the third
-        #expect(state.marks.ids == ["1", "2"])
+        #expect(state.list.marks.ids == ["1", "2"])
         let text = screen(state)
         #expect(text.contains("10 · 2 marked"))
         #expect(text.contains("│ 2 marked"), "the status bar counts them:\n\(text)")
@@ -65,15 +65,15 @@ import Testing
         // Another search shows other contacts: the first mark stays.
         _ = state.reduce(.searchResults(query: "", summaries(4, from: 20)))
         _ = press(&state, .character("M"))
-        #expect(state.marks.count == 5)
-        #expect(state.marks.contains("1") && state.marks.contains("23"))
+        #expect(state.list.marks.count == 5)
+        #expect(state.list.marks.contains("1") && state.list.marks.contains("23"))
         // Again: everything shown was marked, so M unmarks it; the earlier mark stays.
         _ = press(&state, .character("M"))
-        #expect(state.marks.ids == ["1"])
+        #expect(state.list.marks.ids == ["1"])
         _ = press(&state, .character(":"))
         type(&state, "unmark")
         _ = press(&state, .enter)
-        #expect(state.marks.isEmpty)
+        #expect(state.list.marks.isEmpty)
     }
 
     @Test func bWithoutMarksSaysHowToMark() {
@@ -109,10 +109,10 @@ import Testing
     @Test func consentKeysPlanAtOnceAndUnsetAsksOnlyForTheKey() {
         var state = listed()
         _ = press(&state, .character("M"), .character("b"))
-        #expect(press(&state, .character("W")) == [.planBulk(.consent(MarketingConsent(email: nil, whatsapp: false)), state.marks.ids)])
+        #expect(press(&state, .character("W")) == [.planBulk(.consent(MarketingConsent(email: nil, whatsapp: false)), state.list.marks.ids)])
         _ = press(&state, .escape, .character("b"), .character("x"))
         type(&state, "Plan")  // the display name works too
-        #expect(press(&state, .enter) == [.planBulk(.unsetField(key: "PLAN"), state.marks.ids)])
+        #expect(press(&state, .enter) == [.planBulk(.unsetField(key: "PLAN"), state.list.marks.ids)])
     }
 
     func plan(sending: Int, unchanged: Int) -> BulkPlan {

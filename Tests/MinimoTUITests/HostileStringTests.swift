@@ -338,7 +338,7 @@ struct ScreenCheck {
         // a 100k-character reason takes minutes (reported; TerminalText+Wrap.swift).
         guard text.unicodeScalars.count < 10_000 else { return }
         state.overlay = nil
-        state.results = []
+        state.list.results = []
         state.search = LineEditor(text: text)
         state.lookupFailure = (email: text, message: "[HTTP 422 validation_error] " + text)
         var failure = GridCanvas(size: state.size)
@@ -417,7 +417,7 @@ struct ScreenCheck {
         state.contactFetchedAt = Self.now.addingTimeInterval(-3)
         state.focus = .fields
         state.definitions = [CustomFieldDefinition(key: "note", displayName: text, type: .text)]
-        state.results = [
+        state.list.results = [
             ContactSummary(id: ContactID(text), email: text, phone: nil, fetchedAt: Self.now, deleted: false),
             ContactSummary(id: "2", email: "plain@example.com", phone: nil, fetchedAt: Self.now, deleted: false),
         ]

@@ -15,7 +15,7 @@ import Testing
 
     func state() -> AppState {
         var state = AppState(size: TerminalSize(columns: 160, rows: 20), profile: nil, host: nil, isDemo: true)
-        state.listColumns = ["email", "name", "Plan", "seats"].map(ListColumn.init(name:))
+        state.list.columns = ["email", "name", "Plan", "seats"].map(ListColumn.init(name:))
         _ = state.reduce(.definitionsLoaded([CustomFieldDefinition(key: "PLAN", displayName: "Plan", type: .select)]))
         _ = state.reduce(.searchResults(query: "", [
             summary(1, "b@x.it", name: "Bea", fields: ["plan": "pro", "seats": 12]),
@@ -30,31 +30,31 @@ import Testing
         let state = state()
         let plan = ListColumn(name: "Plan")
         #expect(plan.title(definitions: state.definitions) == "Plan")
-        #expect(plan.value(of: state.results[0], definitions: state.definitions) == "pro")
-        #expect(ListColumn(name: "SEATS").value(of: state.results[0], definitions: []) == "12")
+        #expect(plan.value(of: state.list.results[0], definitions: state.definitions) == "pro")
+        #expect(ListColumn(name: "SEATS").value(of: state.list.results[0], definitions: []) == "12")
         #expect(ListColumn(name: " Email ") == .email)
-        #expect(ListColumn(name: "name").value(of: state.results[1], definitions: []) == nil)
+        #expect(ListColumn(name: "name").value(of: state.list.results[1], definitions: []) == nil)
     }
 
     @Test func numbersSortAsNumbersMissingValuesGoLastAndTheSelectionStays() {
         var state = state()
-        state.resultSelection = 2  // c@x.it
+        state.list.selection = 2  // c@x.it
         _ = state.reduce(.key(.character("o")))  // email
-        #expect(state.results.map(\.email) == ["a@x.it", "b@x.it", "c@x.it"])
-        #expect(state.results[state.resultSelection].email == "c@x.it")
+        #expect(state.list.results.map(\.email) == ["a@x.it", "b@x.it", "c@x.it"])
+        #expect(state.list.results[state.list.selection].email == "c@x.it")
         _ = state.reduce(.key(.character("o")))  // name: the nameless last
-        #expect(state.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
+        #expect(state.list.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
         _ = state.reduce(.key(.character("I")))  // name, descending: still last
-        #expect(state.results.map(\.email) == ["b@x.it", "c@x.it", "a@x.it"])
+        #expect(state.list.results.map(\.email) == ["b@x.it", "c@x.it", "a@x.it"])
         _ = state.reduce(.key(.character("o")))  // plan, descending
         _ = state.reduce(.key(.character("o")))  // seats, descending: 100 > 12 > 9
-        #expect(state.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
+        #expect(state.list.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
         #expect(state.flash == "sorted by seats, descending")
         // A new answer of the search keeps the order.
-        _ = state.reduce(.searchResults(query: "", [summary(4, "d@x.it", name: nil, fields: ["seats": 50])] + state.results))
-        #expect(state.results.map(\.email) == ["c@x.it", "d@x.it", "b@x.it", "a@x.it"])
+        _ = state.reduce(.searchResults(query: "", [summary(4, "d@x.it", name: nil, fields: ["seats": 50])] + state.list.results))
+        #expect(state.list.results.map(\.email) == ["c@x.it", "d@x.it", "b@x.it", "a@x.it"])
         _ = state.reduce(.key(.character("o")))
-        #expect(state.sort == nil)
+        #expect(state.list.sort == nil)
     }
 
     @Test func theTableHasAHeaderMarksTheSortColumnAndWidensTheListOnWideTerminals() {
