@@ -67,7 +67,7 @@ extension AppState {
         case .undo: undo()
         case .editJSON:
             guard let contact else { return [] }
-            return [.editExternally(LocalEditPreview.apply(draft, to: contact.customFields))]
+            return [.editExternally(LocalEditPreview.apply(edit.fields, to: contact.customFields))]
         case .copy: return copySelection()
         case .bulk: openBulk()
         case .cancelBulk: askCancelBulk()
@@ -168,15 +168,15 @@ extension AppState {
 
     mutating func toggleConsent() {
         guard contact != nil else { return }
-        undoStack.append(.consent(previous: consentDraft))
+        edit.undoStack.append(.consent(previous: edit.consent))
         let current = effectiveConsent
         let server = contact?.marketingConsent
         if consentSelection == 0 {
             let flipped = !(current.email ?? false)
-            consentDraft.email = flipped == server?.email ? nil : flipped
+            edit.consent.email = flipped == server?.email ? nil : flipped
         } else {
             let flipped = !(current.whatsapp ?? false)
-            consentDraft.whatsapp = flipped == server?.whatsapp ? nil : flipped
+            edit.consent.whatsapp = flipped == server?.whatsapp ? nil : flipped
         }
     }
 

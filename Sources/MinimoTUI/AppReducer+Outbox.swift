@@ -121,9 +121,9 @@ extension AppState {
         externalChange = nil
         heldReload = nil
         pending = nil
-        draft = [:]
-        consentDraft = MarketingConsent()
-        undoStack = []
+        edit.fields = [:]
+        edit.consent = MarketingConsent()
+        edit.undoStack = []
         editing = nil
         rawView = false
         let changes = entry.changes
@@ -135,13 +135,13 @@ extension AppState {
             } else if change.path == "marketingConsent.email", case .bool(let wanted) = change.mine,
                 wanted != fresh.marketingConsent?.email
             {
-                undoStack.append(.consent(previous: consentDraft))
-                consentDraft.email = wanted
+                edit.undoStack.append(.consent(previous: edit.consent))
+                edit.consent.email = wanted
             } else if change.path == "marketingConsent.whatsapp", case .bool(let wanted) = change.mine,
                 wanted != fresh.marketingConsent?.whatsapp
             {
-                undoStack.append(.consent(previous: consentDraft))
-                consentDraft.whatsapp = wanted
+                edit.undoStack.append(.consent(previous: edit.consent))
+                edit.consent.whatsapp = wanted
             }
         }
         focus = .fields

@@ -25,9 +25,9 @@ extension AppState {
                 overlay = nil
                 guard let contact else { return [] }
                 let update = pendingUpdate
-                draft = [:]
-                consentDraft = MarketingConsent()
-                undoStack = []
+                edit.fields = [:]
+                edit.consent = MarketingConsent()
+                edit.undoStack = []
                 pending = "saving"
                 return [.save(contact.id, update)]
             case .character("n"), .escape, .character("q"):

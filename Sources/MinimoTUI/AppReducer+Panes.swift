@@ -61,7 +61,7 @@ extension AppState {
                 }
                 editing.key = key
                 editing.stage = .value
-                editing.editor = LineEditor(text: draft[key].map(FieldValueParser.editableText) ?? "")
+                editing.editor = LineEditor(text: edit.fields[key].map(FieldValueParser.editableText) ?? "")
                 editing.error = nil
                 self.editing = editing
             case .value:

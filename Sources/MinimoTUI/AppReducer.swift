@@ -49,7 +49,7 @@ extension AppState {
             if isNewContact, let previous = contact, hasUnsavedChanges {
                 // Opening another contact never drops work: the changes are kept as a draft.
                 effects.append(.keepDraft(previous.id, email: previous.email, pendingUpdate))
-                flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a draft"
+                flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a edit.fields"
             }
             contact = lookup.contact
             contactSource = lookup.source
@@ -61,9 +61,9 @@ extension AppState {
             heldReload = nil
             if isNewContact {
                 contactOutbox = []
-                draft = [:]
-                consentDraft = MarketingConsent()
-                undoStack = []
+                edit.fields = [:]
+                edit.consent = MarketingConsent()
+                edit.undoStack = []
                 fieldSelection = 0
                 rawScroll = 0
                 editing = nil
@@ -161,34 +161,26 @@ extension AppState {
             return considerReload(reloaded, fetchedAt: fetchedAt, change, wasHeld: false) + [.loadContactOutbox(reloaded.id)]
         case .draftLoaded(let kept):
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
-            draft = kept.update.customFields
-            consentDraft = kept.update.marketingConsent
+            edit.fields = kept.update.customFields
+            edit.consent = kept.update.marketingConsent
             flash = "restored \(unsavedCount) unsaved change(s) kept earlier: \(keyLabel(.save)) to review, \(keyLabel(.undo)) to undo one by one"
-            undoStack = draft.keys.sorted().map { .field(key: $0, previous: nil) }
-            if consentDraft.email != nil || consentDraft.whatsapp != nil { undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
+            edit.undoStack = edit.fields.keys.sorted().map { .field(key: $0, previous: nil) }
+            if edit.consent.email != nil || edit.consent.whatsapp != nil { edit.undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
         }
         return []
     }
 
     mutating func setDraft(_ key: String, _ value: JSONValue?) {
-        undoStack.append(.field(key: key, previous: draft[key]))
-        draft[key] = value
+        edit.set(key, value)
     }
 
     mutating func undo() {
-        guard let last = undoStack.popLast() else {
-            flash = "nothing to undo"
-            return
-        }
-        switch last {
-        case .field(let key, let previous): draft[key] = previous
-        case .consent(let previous): consentDraft = previous
-        }
+        if !edit.undo() { flash = "nothing to undo" }
     }
 
     mutating func applyExternalEdit(_ fields: [String: JSONValue]) {
         guard let contact else { return }
-        let target = LocalEditPreview.apply(draft, to: contact.customFields)
+        let target = LocalEditPreview.apply(edit.fields, to: contact.customFields)
         for key in Set(target.keys).union(fields.keys) where target[key] != fields[key] {
             let server = contact.customFields[key]
             let wanted = fields[key]
@@ -215,9 +207,9 @@ extension AppState {
 
 /// The custom fields as they will be after the draft is saved (for `E` and the review).
 enum LocalEditPreview {
-    static func apply(_ draft: [String: JSONValue], to fields: [String: JSONValue]) -> [String: JSONValue] {
+    static func apply(_ changes: [String: JSONValue], to fields: [String: JSONValue]) -> [String: JSONValue] {
         var result = fields
-        for (key, value) in draft {
+        for (key, value) in changes {
             if value == .null { result[key] = nil } else { result[key] = value }
         }
         return result

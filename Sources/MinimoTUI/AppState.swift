@@ -55,6 +55,37 @@ public enum DraftChange: Sendable, Hashable {
     case consent(previous: MarketingConsent)
 }
 
+/// The unsaved changes of the open contact: custom-field values and consent, and the undo
+/// stack. Nothing here is sent until the review's `y`; quitting keeps it as a draft.
+public struct EditDraft: Sendable, Hashable {
+    /// Unsaved custom-field values by key; `.null` deletes the field.
+    public var fields: [String: JSONValue] = [:]
+    /// Unsaved consent changes (only the channels changed are set).
+    public var consent = MarketingConsent()
+    public var undoStack: [DraftChange] = []
+
+    public init() {}
+
+    /// Unsaved changes, as the status bar counts them.
+    public var count: Int { fields.count + (consent.email == nil ? 0 : 1) + (consent.whatsapp == nil ? 0 : 1) }
+
+    /// Sets a field's unsaved value (nil: back to the server's), undoably.
+    mutating func set(_ key: String, _ value: JSONValue?) {
+        undoStack.append(.field(key: key, previous: fields[key]))
+        fields[key] = value
+    }
+
+    /// Undoes the last change; false when there is none.
+    mutating func undo() -> Bool {
+        guard let last = undoStack.popLast() else { return false }
+        switch last {
+        case .field(let key, let previous): fields[key] = previous
+        case .consent(let previous): consent = previous
+        }
+        return true
+    }
+}
+
 /// Why the open contact is read again from the cache.
 public struct CacheChange: Sendable, Hashable {
     /// Nothing this process did since the last look could have made the change: another minimo
@@ -112,11 +143,8 @@ public struct AppState: Sendable {
     public var contactFetchedAt: Date?
     public var definitions: [CustomFieldDefinition] = []
 
-    /// Unsaved custom-field values by key; `.null` deletes the field.
-    public var draft: [String: JSONValue] = [:]
-    /// Unsaved consent changes (only the channels changed are set).
-    public var consentDraft = MarketingConsent()
-    public var undoStack: [DraftChange] = []
+    /// The unsaved changes of the open contact, and how to undo them.
+    public var edit = EditDraft()
     public var fieldSelection = 0
     public var consentSelection = 0
     public var editing: FieldEditing?
@@ -172,7 +200,7 @@ public struct AppState: Sendable {
 
     /// Unsaved changes, as the status bar counts them.
     public var unsavedCount: Int {
-        draft.count + (consentDraft.email == nil ? 0 : 1) + (consentDraft.whatsapp == nil ? 0 : 1)
+        edit.count
     }
 
     public var hasUnsavedChanges: Bool { unsavedCount > 0 }
@@ -196,7 +224,7 @@ public struct AppState: Sendable {
     /// the definitions' categories (in definition order), then the undefined keys alphabetically.
     public var fieldRows: [FieldRow] {
         guard let contact else { return [] }
-        let keys = Set(contact.customFields.keys).union(draft.keys)
+        let keys = Set(contact.customFields.keys).union(edit.fields.keys)
         // Drawn every frame: look each key's definition up once, not once per comparison.
         var position: [String: Int] = [:]
         for (index, definition) in definitions.enumerated() where position[definition.key.lowercased()] == nil {
@@ -208,7 +236,7 @@ public struct AppState: Sendable {
             let key = entry.key
             let index = entry.index
             let original = contact.customFields[key]
-            let edited = draft[key]
+            let edited = edit.fields[key]
             let status: FieldRow.Status
             switch (original, edited) {
             case (nil, _?): status = .added
@@ -224,16 +252,16 @@ public struct AppState: Sendable {
     /// The effective consent: the draft over what the server said.
     public var effectiveConsent: MarketingConsent {
         let server = contact?.marketingConsent ?? MarketingConsent()
-        return MarketingConsent(email: consentDraft.email ?? server.email, whatsapp: consentDraft.whatsapp ?? server.whatsapp)
+        return MarketingConsent(email: edit.consent.email ?? server.email, whatsapp: edit.consent.whatsapp ?? server.whatsapp)
     }
 
     /// The update that `s` then `y` sends: only what changed.
     public var pendingUpdate: ContactUpdate {
         var consent = MarketingConsent()
         let server = contact?.marketingConsent
-        if let email = consentDraft.email, email != server?.email { consent.email = email }
-        if let whatsapp = consentDraft.whatsapp, whatsapp != server?.whatsapp { consent.whatsapp = whatsapp }
-        return ContactUpdate(customFields: draft, marketingConsent: consent)
+        if let email = edit.consent.email, email != server?.email { consent.email = email }
+        if let whatsapp = edit.consent.whatsapp, whatsapp != server?.whatsapp { consent.whatsapp = whatsapp }
+        return ContactUpdate(customFields: edit.fields, marketingConsent: consent)
     }
 }
 

@@ -185,7 +185,7 @@ enum PaneViews {
     static func fields(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) -> (row: Int, column: Int)? {
         let focused = state.focus == .fields && state.overlay == nil
         let rows = state.fieldRows
-        let changes = state.draft.count
+        let changes = state.edit.fields.count
         let trailing = changes > 0 ? "\(changes) unsaved · \(state.keyLabel(.save)) to review" : "\(rows.count)"
         let inner = AppView.box("Custom fields", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return nil }
@@ -287,8 +287,8 @@ enum PaneViews {
         guard let contact = state.contact, inner.height > 0 else { return }
         let server = contact.marketingConsent
         let channels: [(String, Bool?, Bool?, Bool)] = [
-            ("Email", server?.email, state.consentDraft.email, state.consentSelection == 0),
-            ("WhatsApp", server?.whatsapp, state.consentDraft.whatsapp, state.consentSelection == 1),
+            ("Email", server?.email, state.edit.consent.email, state.consentSelection == 0),
+            ("WhatsApp", server?.whatsapp, state.edit.consent.whatsapp, state.consentSelection == 1),
         ]
         for (index, channel) in channels.enumerated() where index < inner.height {
             let value = channel.2 ?? channel.1

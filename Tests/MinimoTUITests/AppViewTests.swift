@@ -43,7 +43,7 @@ import Testing
 
     @Test func consentPaneShowsProvenanceAndTheDraft() {
         var state = state(contact: contact())
-        state.consentDraft.whatsapp = true
+        state.edit.consent.whatsapp = true
         var canvas = GridCanvas(columns: 60, rows: 4)
         PaneViews.consent(state, in: Rect(column: 0, row: 0, width: 60, height: 4), lines: .unicode, on: &canvas)
         #expect(canvas.lines() == [
@@ -69,7 +69,7 @@ import Testing
     @Test func fieldsPaneUsesDefinitionLabelsTypesAndMarksChanges() {
         var state = state(contact: contact())
         state.focus = .fields
-        state.draft = ["plan": "pro", "seats": 12]
+        state.edit.fields = ["plan": "pro", "seats": 12]
         var canvas = GridCanvas(columns: 50, rows: 6)
         _ = PaneViews.fields(state, in: Rect(column: 0, row: 0, width: 50, height: 6), lines: .unicode, on: &canvas)
         #expect(canvas.lines() == [
@@ -199,8 +199,8 @@ import Testing
 
     @Test func saveReviewShowsTheExactBody() {
         var state = state(contact: contact())
-        state.draft = ["plan": "pro", "notes": .null]
-        state.consentDraft.whatsapp = true
+        state.edit.fields = ["plan": "pro", "notes": .null]
+        state.edit.consent.whatsapp = true
         state.overlay = .saveReview
         let text = render(state).lines().joined(separator: "\n")
         #expect(text.contains("Review: PUT /contacts/42"))
@@ -242,9 +242,9 @@ import Testing
         for character in "12" { _ = state.reduce(.key(.character(character))) }
         _ = state.reduce(.key(.enter))
         #expect(state.editing == nil)
-        #expect(state.draft["seats"] == .int(12))
+        #expect(state.edit.fields["seats"] == .int(12))
         _ = state.reduce(.key(.character("u")))
-        #expect(state.draft.isEmpty)
+        #expect(state.edit.fields.isEmpty)
     }
 
     @Test func saveSendsOnlyWhatChangedAfterReview() {
@@ -252,12 +252,12 @@ import Testing
         state.fieldSelection = state.fieldRows.firstIndex { $0.key == "plan" }!
         _ = state.reduce(.key(.character("d")))
         _ = state.reduce(.key(.character("y")))
-        #expect(state.draft == ["plan": .null])
+        #expect(state.edit.fields == ["plan": .null])
         #expect(state.reduce(.key(.character("s"))).isEmpty)
         #expect(state.overlay == .saveReview)
         let effects = state.reduce(.key(.character("y")))
         #expect(effects == [.save("7", ContactUpdate(customFields: ["plan": .null]))])
-        #expect(state.draft.isEmpty)
+        #expect(state.edit.fields.isEmpty)
     }
 
     @Test func quitAsksFirstOnlyWithUnsavedChanges() {
@@ -270,7 +270,7 @@ import Testing
         _ = dirty.reduce(.key(.enter))
         for character in "true" { _ = dirty.reduce(.key(.character(character))) }
         _ = dirty.reduce(.key(.enter))
-        #expect(dirty.draft["vip"] == .string("true"))  // no definition: text
+        #expect(dirty.edit.fields["vip"] == .string("true"))  // no definition: text
         _ = dirty.reduce(.key(.character("q")))
         #expect(!dirty.shouldQuit)
         #expect(dirty.overlay == .confirmQuit)

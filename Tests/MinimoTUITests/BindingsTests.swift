@@ -65,7 +65,7 @@ import Testing
         for key in [KeyEvent.character("s"), .control("s"), .character("w")] {
             var state = base
             state.focus = .fields
-            state.draft = ["company": "Acme Ltd"]
+            state.edit.fields = ["company": "Acme Ltd"]
             _ = state.reduce(.key(key))
             #expect(state.overlay == .saveReview, "\(key) opens the review")
         }

@@ -320,7 +320,7 @@ struct ScreenCheck {
 
         state.rawView = false
         state.size = TerminalSize(columns: 80, rows: 24)
-        state.draft = ["note": .string(text), text: .string(text)]
+        state.edit.fields = ["note": .string(text), text: .string(text)]
         state.overlay = .saveReview
         var review = GridCanvas(size: state.size)
         AppView.render(state, on: &review)

@@ -111,7 +111,7 @@ import Testing
     @Test func unsavedChangesAreNeverOverwrittenOnlyTold() {
         var state = opened()
         typeDraft(&state, seats: "12")
-        #expect(state.draft == ["seats": .int(12)])
+        #expect(state.edit.fields == ["seats": .int(12)])
         _ = state.reduce(.cacheWatched(watch(digest: 2), ownWork: false))
         // Nothing shown changes: only the contact's unsent edits are read again (to mark them).
         #expect(
@@ -119,14 +119,14 @@ import Testing
                 == [.loadContactOutbox("7")])
         // The screen still shows what the user is editing, and says what happened.
         #expect(state.contact?.customFields["plan"] == "free")
-        #expect(state.draft == ["seats": .int(12)])
+        #expect(state.edit.fields == ["seats": .int(12)])
         #expect(state.externalChange == .held)
         #expect(state.flash == "changed by another process; your edits are kept until saved or undone")
         #expect(screen(state).contains("changed elsewhere · your edits kept"))
 
         // Undone: nothing of the user's left to protect, the newer copy shows.
         _ = state.reduce(.key(.character("u")))
-        #expect(state.draft.isEmpty)
+        #expect(state.edit.fields.isEmpty)
         #expect(state.contact?.customFields["plan"] == "pro")
         #expect(state.heldReload == nil)
         #expect(state.externalChange == .reloaded)
