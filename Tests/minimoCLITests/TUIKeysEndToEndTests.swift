@@ -8,12 +8,7 @@ import Testing
 @Suite(.serialized) struct TUIKeysEndToEndTests {
     static let key = "mn-test-keys-0123456789abcdef"
 
-    func home(with config: String) throws -> URL {
-        let home = try MultiProcessTests.temporaryDirectory("tui-keys")
-        try FileManager.default.createDirectory(at: home.appendingPathComponent(".config/minimo"), withIntermediateDirectories: true)
-        try config.write(to: home.appendingPathComponent(".config/minimo/config.toml"), atomically: true, encoding: .utf8)
-        return home
-    }
+    func home(with config: String) throws -> URL { try ConfigHome.make(config, prefix: "tui-keys") }
 
     @Test func remappedKeysDoTheirActionsAndTheHelpShowsThem() async throws {
         try await withSandbox({ $0.contactCount = 20 }) { url in

@@ -8,12 +8,7 @@ import Testing
 @Suite(.serialized) struct TUIListEndToEndTests {
     static let key = "mn-test-list-0123456789abcdef"
 
-    func home(with config: String) throws -> URL {
-        let home = try MultiProcessTests.temporaryDirectory("tui-list")
-        try FileManager.default.createDirectory(at: home.appendingPathComponent(".config/minimo"), withIntermediateDirectories: true)
-        try config.write(to: home.appendingPathComponent(".config/minimo/config.toml"), atomically: true, encoding: .utf8)
-        return home
-    }
+    func home(with config: String) throws -> URL { try ConfigHome.make(config, prefix: "tui-list") }
 
     @Test func aProfilesColumnsShowPeopleAndOCyclesTheSortColumn() async throws {
         try await withSandbox({ $0.contactCount = 30 }) { url in
