@@ -190,6 +190,7 @@ extension AppState {
         if editing != nil { return [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")] }
         if focus == .search {
             var hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave")]
+            if search.text.isEmpty, let help = bindings.keys(.help, in: .global).first { hints.insert(KeyHint(key: KeyName.display(help), label: "help"), at: 0) }
             if let pane = bindings.keys(.nextPane, in: .global).first(where: { !$0.isText }) {
                 hints.append(KeyHint(key: KeyName.display(pane), label: "pane"))
             }

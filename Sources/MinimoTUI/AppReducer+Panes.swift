@@ -32,8 +32,11 @@ extension AppState {
             if !key.isText, let action = bindings.ownAction(for: key, in: .global), action == .nextPane || action == .previousPane {
                 return perform(action)
             }
-            // The search key in an empty search box: already here (a README reader types `/`).
-            if search.text.isEmpty, bindings.ownAction(for: key, in: .global) == .search { return [] }
+            // In an empty search box the search key does nothing (a README reader types `/`),
+            // and the help key opens the help: a new user's first `?` is not typed as a query.
+            if search.text.isEmpty, let action = bindings.ownAction(for: key, in: .global), action == .search || action == .help {
+                return action == .help ? perform(.help) : []
+            }
             let before = search.text
             guard search.handle(key) else { return [] }
             if search.text != before {

@@ -133,14 +133,22 @@ import Testing
         #expect(save?.contains("Ctrl-S") == false)
     }
 
-    @Test func slashInAnEmptySearchBoxDoesNothingButTypesAfterText() throws {
+    @Test func slashInAnEmptySearchBoxDoesNothingQuestionMarkHelpsAndBothTypeAfterText() throws {
         var state = try state()
         state.focus = .search
         #expect(state.reduce(.key(.character("/"))).isEmpty)
         #expect(state.search.text == "")
+        // ? opens the help from an empty box (and says so in the hints); after text, both type.
+        #expect(state.keyHints.first == KeyHint(key: "?", label: "help"))
+        _ = state.reduce(.key(.character("?")))
+        #expect(state.overlay == .help)
+        _ = state.reduce(.key(.escape))
         _ = state.reduce(.key(.character("a")))
+        #expect(!state.keyHints.contains { $0.label == "help" })
         _ = state.reduce(.key(.character("/")))
-        #expect(state.search.text == "a/")
+        _ = state.reduce(.key(.character("?")))
+        #expect(state.search.text == "a/?")
+        #expect(state.overlay == nil)
     }
 
     @Test func topAndBottomGoToTheFirstAndLastRowAndStepBackFromThere() throws {
