@@ -187,6 +187,7 @@ extension AppState {
 
     /// The status-bar hints of what has the keyboard now, from the bindings table.
     var keyHints: [KeyHint] {
+        if let overlay { return overlayHints(overlay) }
         if editing != nil { return [KeyHint(key: "Enter", label: "apply"), KeyHint(key: "Esc", label: "cancel")] }
         if focus == .search {
             var hints = [KeyHint(key: "Enter", label: "look up"), KeyHint(key: "Esc", label: "leave")]
@@ -204,6 +205,29 @@ extension AppState {
             case .hasMarks: !list.marks.isEmpty
             case .bulkRunning: bulk.map { !$0.isFinished } ?? false
             }
+        }
+    }
+}
+
+extension AppState {
+    /// While something covers the panes: how to move in it and leave it (the dialogs and
+    /// reviews say their own keys).
+    func overlayHints(_ overlay: Overlay) -> [KeyHint] {
+        func hint(_ action: KeyAction, _ context: KeyContext, _ label: String) -> KeyHint? {
+            bindings.keys(action, in: context).first.map { KeyHint(key: KeyName.display($0), label: label) }
+        }
+        let close = KeyHint(key: "Esc", label: "close")
+        switch overlay {
+        case .help, .messages, .copied, .exchange:
+            return [hint(.down, .move, "down"), hint(.up, .move, "up"), close].compactMap { $0 }
+        case .log:
+            return [hint(.show, .log, "show"), hint(.copyCurl, .log, "copy as curl"), close].compactMap { $0 }
+        case .outbox:
+            return [hint(.down, .move, "next"), close].compactMap { $0 }
+        case .command, .bulk, .bulkPlanning:
+            return [KeyHint(key: "Esc", label: "cancel")]
+        case .saveReview, .bulkReview, .confirmQuit, .confirmDelete, .confirmCancelBulk:
+            return []
         }
     }
 }

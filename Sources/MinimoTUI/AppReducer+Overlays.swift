@@ -8,7 +8,8 @@ extension AppState {
     mutating func handleOverlay(_ key: KeyEvent, _ current: Overlay) -> [AppEffect] {
         switch current {
         case .help:
-            if !scrollOverlay(key, lines: OverlayViews.helpRows(bindings).count) { overlay = nil }
+            let width = Layout(size: size, wideList: list.columns.count > 1).main.width - 2
+            if !scrollOverlay(key, lines: OverlayViews.helpRows(bindings, width: width).count) { overlay = nil }
         case .confirmQuit:
             switch key {
             case .character("y"), .character("q"): shouldQuit = true

@@ -125,21 +125,31 @@ enum OverlayViews {
         return nil
     }
 
-    /// The help's rows: (keys, what they do, is a heading), from the bindings in effect.
-    static func helpRows(_ bindings: Bindings) -> [(keys: String, help: String, heading: Bool)] {
+    /// The help's rows for a box `width` columns wide: (keys, what they do, is a heading), from
+    /// the bindings in effect, each text wrapped under itself.
+    static func helpRows(_ bindings: Bindings, width: Int) -> [(keys: String, help: String, heading: Bool)] {
+        let sections = bindings.helpSections
+        let keyWidth = helpKeyWidth(sections, width: width)
         var rows: [(keys: String, help: String, heading: Bool)] = []
-        for section in bindings.helpSections {
+        for section in sections {
             rows.append((section.title, "", true))
-            rows += section.rows.map { ($0.keys, $0.help, false) }
+            for row in section.rows {
+                let wrapped = TerminalText.wrap(row.help, columns: max(10, width - keyWidth - 4))
+                for (index, line) in wrapped.enumerated() { rows.append((index == 0 ? row.keys : "", line, false)) }
+            }
             rows.append(("", "", false))
         }
         return rows
     }
 
+    static func helpKeyWidth(_ sections: [(title: String, rows: [(keys: String, help: String)])], width: Int) -> Int {
+        min(max(10, width / 3), sections.flatMap(\.rows).map { TerminalText.displayWidth($0.keys) }.max() ?? 10)
+    }
+
     static func help(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
         let inner = AppView.box("Help · the keys in effect (minimo keys prints them) · Esc closes", focused: true, lines: lines).draw(in: rect, on: &canvas)
-        let rows = helpRows(state.bindings)
-        let keyWidth = min(max(10, inner.width / 3), rows.filter { !$0.heading }.map { TerminalText.displayWidth($0.keys) }.max() ?? 10)
+        let rows = helpRows(state.bindings, width: inner.width)
+        let keyWidth = helpKeyWidth(state.bindings.helpSections, width: inner.width)
         let top = min(state.overlayScroll, max(0, rows.count - inner.height))
         for line in 0..<inner.height where top + line < rows.count {
             let row = rows[top + line]

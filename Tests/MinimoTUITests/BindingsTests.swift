@@ -205,6 +205,14 @@ import Testing
         #expect(state.lastError == nil)
     }
 
+    @Test func anOverlaySaysHowToMoveInItAndLeaveIt() throws {
+        var state = try state([override("move", "down", ["ctrl-n"])])
+        state.overlay = .help
+        #expect(state.keyHints == [KeyHint(key: "Ctrl-N", label: "down"), KeyHint(key: "↑", label: "up"), KeyHint(key: "Esc", label: "close")])
+        state.overlay = .log(selection: 0)
+        #expect(state.keyHints.map(\.label) == ["show", "copy as curl", "close"])
+    }
+
     @Test func theMarkdownTableListsEveryBinding() {
         let markdown = Bindings.defaults.markdown
         #expect(markdown.contains("| `global` | `save` | `s` `Ctrl-S` |"))
