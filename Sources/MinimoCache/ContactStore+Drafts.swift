@@ -14,37 +14,28 @@ public struct ContactDraft: Sendable, Hashable {
 
 extension ContactStore {
     public func keepDraft(contactID: ContactID, email: String?, update: ContactUpdate) async throws {
-        let now = clock.now().timeIntervalSince1970
+        let draft = ContactDraft(contactID: contactID, email: email, update: update, savedAt: clock.now())
         try await database.write { db in
             if update.isEmpty {
-                try db.execute(sql: "DELETE FROM draft WHERE contactID = ?", arguments: [contactID.rawValue])
+                _ = try DraftRecord.deleteOne(db, key: contactID.rawValue)
             } else {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO draft(contactID, email, body, savedAt) VALUES (?, ?, ?, ?)",
-                    arguments: [contactID.rawValue, email, update.json.serialized(), now])
+                try DraftRecord(draft).save(db)
             }
         }
     }
 
     public func draft(contactID: ContactID) async throws -> ContactDraft? {
-        try await drafts().first { $0.contactID == contactID }
+        try await database.read { db in try DraftRecord.fetchOne(db, key: contactID.rawValue)?.draft }
     }
 
     /// Every kept draft, oldest first.
     public func drafts() async throws -> [ContactDraft] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT contactID, email, body, savedAt FROM draft ORDER BY savedAt").compactMap { row in
-                guard let body = try? JSONValue.parse(row["body"] as Data) else { return nil }
-                return ContactDraft(
-                    contactID: ContactID(row["contactID"] as String), email: row["email"], update: ContactUpdate(json: body),
-                    savedAt: Date(timeIntervalSince1970: row["savedAt"]))
-            }
+            try DraftRecord.order(DraftRecord.Columns.savedAt).fetchAll(db).compactMap(\.draft)
         }
     }
 
     public func discardDraft(contactID: ContactID) async throws {
-        try await database.write { db in
-            try db.execute(sql: "DELETE FROM draft WHERE contactID = ?", arguments: [contactID.rawValue])
-        }
+        try await database.write { db in _ = try DraftRecord.deleteOne(db, key: contactID.rawValue) }
     }
 }

@@ -29,18 +29,13 @@ extension ContactStore {
         let encoder = JSONEncoder()
         try? await database.write { db in
             for exchange in fresh {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO exchange(id, startedAt, method, path, status, contactKey, json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        exchange.id.uuidString, exchange.startedAt.timeIntervalSince1970, exchange.method, exchange.path,
-                        exchange.status, Self.contactKey(path: exchange.path), try encoder.encode(exchange),
-                    ])
+                var record = try ExchangeRecord(exchange, contactKey: Self.contactKey(path: exchange.path), encoder: encoder)
+                try record.insert(db, onConflict: .ignore)
             }
-            try db.execute(
-                sql: "DELETE FROM exchange WHERE seq <= (SELECT MAX(seq) FROM exchange) - ?", arguments: [limit])
+            // The last `limit` stay.
+            if let newest = try Int64.fetchOne(db, ExchangeRecord.select(max(ExchangeRecord.Columns.seq))) {
+                try ExchangeRecord.filter(ExchangeRecord.Columns.seq <= newest - Int64(limit)).deleteAll(db)
+            }
         }
     }
 
@@ -50,19 +45,12 @@ extension ContactStore {
         await persistExchanges()
         let decoder = JSONDecoder()
         return try await database.read { db in
-            let rows: [Row]
+            var request = ExchangeRecord.order(ExchangeRecord.Columns.seq.desc).limit(limit)
             if let contact {
                 let keys = [contact.email.map { "email:" + Self.emailKey($0) }, "id:" + contact.id.rawValue].compactMap { $0 }
-                rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT json FROM (SELECT seq, json FROM exchange WHERE contactKey IN (?, ?) ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-                    arguments: [keys[0], keys.count > 1 ? keys[1] : keys[0], limit])
-            } else {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT json FROM (SELECT seq, json FROM exchange ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-                    arguments: [limit])
+                request = request.filter(keys.contains(ExchangeRecord.Columns.contactKey))
             }
-            return rows.compactMap { try? decoder.decode(RawExchange.self, from: $0["json"] as Data) }
+            return try request.fetchAll(db).reversed().compactMap { $0.exchange(decoder) }
         }
     }
 
