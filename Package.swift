@@ -94,7 +94,16 @@ let package = Package(
             ],
             path: "Sources/MinimoSoak"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
-        .testTarget(name: "MinimoKitTests", dependencies: ["MinimoKit", "MinimoSandbox"]),
+        .testTarget(
+            name: "MinimoKitTests",
+            dependencies: [
+                "MinimoKit", "MinimoSandbox",
+                // The transport's errors, built and provoked to check how each is classified.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),
         .testTarget(name: "MinimoTUITests", dependencies: ["MinimoTUI"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -62,7 +62,5 @@ struct ExchangeRecord: Codable, FetchableRecord, PersistableRecord {
         json = try encoder.encode(exchange)
     }
 
-    mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
-
     func exchange(_ decoder: JSONDecoder) -> RawExchange? { try? decoder.decode(RawExchange.self, from: json) }
 }

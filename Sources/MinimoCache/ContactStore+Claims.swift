@@ -212,12 +212,31 @@ extension ContactStore {
     /// the row, then drained again. The wait is bounded by the claim's lease: once it runs out,
     /// this process takes the entry over. Throws only when the cache cannot be read.
     public func sendOutbox(following seq: Int64) async throws -> OutboxOutcome {
+        try await follow(seq, drain: OutboxDrainOptions(), waitForOthers: true).outcome
+    }
+
+    /// `sendOutbox(following:)` with the drain's options; without `waitForOthers`, an entry
+    /// another live process holds (or waits behind) is reported at once rather than waited for
+    /// (the TUI says so and goes on). Also says whether the last drain stopped because the
+    /// server could not be reached.
+    func follow(_ seq: Int64, drain options: OutboxDrainOptions, waitForOthers: Bool) async throws
+        -> (outcome: OutboxOutcome, offline: Bool)
+    {
+        var offline = false
+        let outcome = try await follow(seq, drain: options, waitForOthers: waitForOthers) { offline = $0.stoppedByNetwork }
+        return (outcome, offline)
+    }
+
+    private func follow(
+        _ seq: Int64, drain options: OutboxDrainOptions, waitForOthers: Bool, noting note: (OutboxReport) -> Void
+    ) async throws -> OutboxOutcome {
         let started = clock.now()
         // A live claimant renews its lease before each request: follow it at most two leases.
         let giveUpAt = started.addingTimeInterval(2 * claimLease)
         var roundsWithoutWaiting = 0
         while true {
-            let report = await sendOutbox()
+            let report = await sendOutbox(options)
+            note(report)
             if let answer = report.answers[seq] { return .sent(answer) }
             guard let entry = try await outboxEntry(seq) else { return .dropped }
             switch entry.state {
@@ -240,7 +259,7 @@ extension ContactStore {
             let blocker = report.waitingBehind[seq] ?? seq
             let blocking = blocker == seq ? entry : try await outboxEntry(blocker)
             if let blocking, blocking.state == .sending, let claim = blocking.claim, claim.token != claimToken {
-                if clock.now() >= giveUpAt {
+                if clock.now() >= giveUpAt || !waitForOthers {
                     return entry.state == .sending
                         ? .stillSendingElsewhere(entry, claim: claim, waited: clock.now().timeIntervalSince(started))
                         : .deferred(

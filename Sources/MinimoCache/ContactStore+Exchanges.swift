@@ -29,7 +29,7 @@ extension ContactStore {
         let encoder = JSONEncoder()
         try? await database.write { db in
             for exchange in fresh {
-                var record = try ExchangeRecord(exchange, contactKey: Self.contactKey(path: exchange.path), encoder: encoder)
+                let record = try ExchangeRecord(exchange, contactKey: Self.contactKey(path: exchange.path), encoder: encoder)
                 try record.insert(db, onConflict: .ignore)
             }
             // The last `limit` stay.

@@ -253,17 +253,28 @@ public final class ContactStore: Sendable {
                 return rows.compactMap { try? CustomFieldDefinition.decode(JSONValue.parse($0.0)) }
             }
         }
-        let definitions = try await client.customFields().value
+        let definitions: [CustomFieldDefinition]
+        do {
+            definitions = try await client.customFields().value
+        } catch {
+            await persistExchanges()
+            throw error
+        }
         await persistExchanges()
+        try await storeDefinitions(definitions, fetchedAt: now)
+        return definitions
+    }
+
+    /// Replaces the cached definitions with `definitions`, fetched at `fetchedAt`.
+    func storeDefinitions(_ definitions: [CustomFieldDefinition], fetchedAt: Date) async throws {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM field_definition")
             for (position, definition) in definitions.enumerated() {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO field_definition(key, position, json, fetchedAt) VALUES (?, ?, ?, ?)",
-                    arguments: [definition.key, position, definition.json.serialized(), now.timeIntervalSince1970])
+                    arguments: [definition.key, position, definition.json.serialized(), fetchedAt.timeIntervalSince1970])
             }
         }
-        return definitions
     }
 
     // MARK: - Housekeeping

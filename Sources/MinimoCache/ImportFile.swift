@@ -187,12 +187,11 @@ public struct ImportFile: Sendable {
 
     // MARK: - JSON Lines
 
-    /// Keys of the API's contact object that an import cannot set: a JSON Lines export (each
-    /// contact as the API sent it) imports back without naming them.
-    public static let readOnlyContactKeys: Set<String> = [
-        "id", "status", "source", "company", "deleted", "created_at", "createdAt", "updated_at", "updatedAt", "external_id",
-        "externalId", "external_connection_id", "externalConnectionId",
-    ]
+    /// Keys of the API's contact object that an import cannot set (every spelling of the
+    /// server-owned `ContactWireField`s): a JSON Lines export (each contact as the API sent it)
+    /// imports back without naming them.
+    public static let readOnlyContactKeys: Set<String> = Set(
+        ContactWireField.allCases.filter(\.serverOwned).flatMap(\.spellings))
 
     private mutating func readJSONLines(_ text: String) {
         var seen = Set<String>()

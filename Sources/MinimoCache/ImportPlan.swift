@@ -218,7 +218,7 @@ extension ContactStore {
 
     /// The cached definitions, whatever their age (an import needs their types, not their
     /// freshness); empty when none were ever fetched.
-    func cachedFieldDefinitions() async throws -> [CustomFieldDefinition] {
+    public func cachedFieldDefinitions() async throws -> [CustomFieldDefinition] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT json FROM field_definition ORDER BY position").compactMap { row in
                 try? CustomFieldDefinition.decode(JSONValue.parse(row["json"] as Data))

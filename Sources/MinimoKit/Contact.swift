@@ -55,31 +55,26 @@ public struct Contact: Sendable, Hashable {
         guard case .object(let object) = WireShape.unwrapData(json) else {
             throw MinimoError(.decoding, message: "expected a contact object")
         }
-        guard let idValue = WireShape.field(object, "id", "contactId", "contact_id"),
-            let id = ContactID(json: idValue)
-        else {
+        guard let idValue = ContactWireField.id.value(in: object), let id = ContactID(json: idValue) else {
             throw MinimoError(.decoding, message: "the contact has no id")
         }
-        func text(_ names: String...) -> String? {
-            for name in names { if let value = object[name]?.stringValue { return value } }
-            return nil
-        }
+        func text(_ field: ContactWireField) -> String? { field.text(in: object) }
+        func value(_ field: ContactWireField) -> JSONValue? { field.value(in: object) }
         self.id = id
-        email = text("email")
-        phone = text("phone", "phone_number", "phoneNumber")
-        status = text("status")
-        source = text("source")
-        customFields = WireShape.field(object, "custom_fields", "customFields")?.objectValue ?? [:]
-        company = WireShape.field(object, "company", "company_id", "companyId")
-        deleted = WireShape.field(object, "deleted", "is_deleted", "isDeleted").flatMap(MarketingConsent.flag) ?? false
-        externalID = text("external_id", "externalId", "externalID")
-        externalConnectionID = WireShape.field(object, "external_connection_id", "externalConnectionId")
-        marketingConsent = WireShape.field(object, "marketing_consent", "marketingConsent")
-            .map(MarketingConsent.init(json:))
-        firstName = text("first_name", "firstName")
-        lastName = text("last_name", "lastName")
-        createdAt = text("created_at", "createdAt")
-        updatedAt = text("updated_at", "updatedAt")
+        email = text(.email)
+        phone = text(.phone)
+        status = text(.status)
+        source = text(.source)
+        customFields = value(.customFields)?.objectValue ?? [:]
+        company = value(.company)
+        deleted = value(.deleted).flatMap(MarketingConsent.flag) ?? false
+        externalID = text(.externalID)
+        externalConnectionID = value(.externalConnectionID)
+        marketingConsent = value(.marketingConsent).map(MarketingConsent.init(json:))
+        firstName = text(.firstName)
+        lastName = text(.lastName)
+        createdAt = text(.createdAt)
+        updatedAt = text(.updatedAt)
         fields = object
     }
 

@@ -52,6 +52,28 @@ public enum FieldValueParser {
         }
     }
 
+    /// A value given as `KEY=VALUE` text on the command line. With a definition, it is read as
+    /// the editor reads it (a number field takes `42`, a date `2025-11-13`...), a quoted JSON
+    /// string standing for its content (`'zip="00184"'` is the text 00184). Without one, and for
+    /// a type minimo does not know, it is JSON when it is valid JSON, else text. `null` deletes.
+    public static func parseArgument(_ text: String, definition: CustomFieldDefinition?) -> Result<JSONValue, FieldValueError> {
+        let json = try? JSONValue.parse(Data(text.utf8))
+        if json == .null { return .success(.null) }
+        guard let definition else { return .success(json ?? .string(text)) }
+        switch definition.type {
+        case .json:
+            return parse(text, definition: definition, original: nil)
+        case .other:
+            return .success(json ?? .string(text))
+        case .text:
+            if case .string(let inner)? = json { return .success(.string(inner)) }
+            return .success(.string(text))
+        case .number, .boolean, .date, .datetime, .select:
+            if case .string(let inner)? = json { return parse(inner, definition: definition, original: nil) }
+            return parse(text, definition: definition, original: nil)
+        }
+    }
+
     /// The type a field with no definition is read as: the type of the value it holds now.
     public static func inferredType(_ value: JSONValue?) -> FieldType {
         switch value {

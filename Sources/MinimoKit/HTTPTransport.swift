@@ -95,9 +95,21 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         self.network = network
     }
 
-    /// Throws ``TLSFailure`` when the TLS connection failed (its cause named), ``ProxyFailure``
-    /// when the proxy did, else the client's own error.
+    /// Throws ``NetworkFailure`` when no whole answer came, its cause told by the error's type
+    /// (a TLS failure diagnosed, a proxy's named); `CancellationError` when the task was cancelled.
     public func execute(_ request: TransportRequest, timeout: Double) async throws -> TransportResponse {
+        do {
+            return try await send(request, timeout: timeout)
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
+        } catch {
+            throw NetworkFailure.classify(error, url: request.url, timeout: timeout, maxBodyBytes: maxBodyBytes)
+        }
+    }
+
+    private func send(_ request: TransportRequest, timeout: Double) async throws -> TransportResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }

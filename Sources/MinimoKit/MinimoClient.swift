@@ -164,22 +164,14 @@ public final class MinimoClient: Sendable {
             let response: TransportResponse
             do {
                 response = try await transport.execute(request, timeout: configuration.timeout)
-            } catch let failure as TLSFailure {
-                // Retrying cannot mend a certificate or a handshake: say why at once.
-                await gate.release(observed: nil)
-                if Task.isCancelled { throw CancellationError() }
-                await record(request, started: started, response: nil, quota: nil, error: failure.message, attempt: attempt)
-                throw MinimoError(.network, message: failure.message)
-            } catch let failure as ProxyFailure where !failure.retryable {
-                await gate.release(observed: nil)
-                if Task.isCancelled { throw CancellationError() }
-                await record(request, started: started, response: nil, quota: nil, error: failure.message, attempt: attempt)
-                throw MinimoError(.network, message: failure.message)
             } catch {
                 await gate.release(observed: nil)
-                if Task.isCancelled { throw CancellationError() }
-                let failure = MinimoError(.network, message: Self.describeNetworkError(error, timeout: configuration.timeout, url: request.url))
-                await record(request, started: started, response: nil, quota: nil, error: failure.message, attempt: attempt)
+                if Task.isCancelled || error is CancellationError { throw CancellationError() }
+                let network = NetworkFailure.classify(error, url: request.url, timeout: configuration.timeout)
+                let failure = MinimoError(.network, message: network.message)
+                await record(request, started: started, response: nil, quota: nil, error: network, attempt: attempt)
+                // Retrying cannot mend a certificate, a handshake or refused proxy credentials.
+                guard network.retryable else { throw failure }
                 if idempotent, attempt < policy.maxRetries {
                     try await backoff(attempt: attempt)
                     attempt += 1
@@ -261,7 +253,7 @@ public final class MinimoClient: Sendable {
     @discardableResult
     private func record(
         _ request: TransportRequest, started: Date, response: TransportResponse?, quota: QuotaSnapshot?,
-        error: String?, attempt: Int
+        error: NetworkFailure?, attempt: Int
     ) async -> RawExchange {
         let secret = configuration.apiKey
         let maskedHeaders = request.headers.map { header in
@@ -276,26 +268,8 @@ public final class MinimoClient: Sendable {
             responseHeaders: (response?.headers ?? []).map { HTTPHeader($0.name, SecretMask.redact($0.value, secret: secret)) },
             responseBody: response.map { SecretMask.redact($0.body, secret: secret) } ?? Data(),
             duration: max(0, clock.now().timeIntervalSince(started)), quotaAfter: quota,
-            error: error.map { SecretMask.redact($0, secret: secret) }, attempt: attempt + 1)
+            error: error.map { SecretMask.redact($0.message, secret: secret) }, failure: error?.kind, attempt: attempt + 1)
         await recorder.record(exchange)
         return exchange
-    }
-
-    static func describeNetworkError(_ error: Error, timeout: Double, url: String) -> String {
-        if let failure = error as? ProxyFailure { return failure.message }
-        let text = String(describing: error)
-        let host = URLComponents(string: url).map { "\($0.host ?? "?")\($0.port.map { ":\($0)" } ?? "")" } ?? "the server"
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") {
-            // A sub-second timeout must not read "within 0 s".
-            let limit = timeout >= 1 || timeout <= 0 ? "\(Int(timeout))" : String(format: "%.2g", timeout)
-            return "no answer from \(host) within \(limit) s"
-        }
-        if text.localizedCaseInsensitiveContains("refused") {
-            return "cannot connect to \(host): connection refused"
-        }
-        if text.contains("remoteConnectionClosed") || text.contains("connectionReset") || text.contains("ECONNRESET") {
-            return "the connection to \(host) was closed before the answer was complete"
-        }
-        return "network error talking to \(host): \(text)"
     }
 }

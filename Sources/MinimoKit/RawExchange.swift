@@ -19,13 +19,16 @@ public struct RawExchange: Sendable, Hashable, Codable, Identifiable {
     public var quotaAfter: QuotaSnapshot?
     /// What went wrong when there was no answer (connection refused, timeout...).
     public var error: String?
+    /// The cause of `error`, by kind (nil when an answer came; absent from exchanges stored by
+    /// older versions).
+    public var failure: NetworkFailure.Kind?
     /// 1 for the first try of a request, 2 for its first retry, ...
     public var attempt: Int
 
     public init(
         id: UUID = UUID(), startedAt: Date, method: String, url: String, requestHeaders: [HTTPHeader],
         requestBody: Data?, status: Int?, responseHeaders: [HTTPHeader], responseBody: Data, duration: Double,
-        quotaAfter: QuotaSnapshot?, error: String?, attempt: Int
+        quotaAfter: QuotaSnapshot?, error: String?, failure: NetworkFailure.Kind? = nil, attempt: Int
     ) {
         self.id = id
         self.startedAt = startedAt
@@ -39,6 +42,7 @@ public struct RawExchange: Sendable, Hashable, Codable, Identifiable {
         self.duration = duration
         self.quotaAfter = quotaAfter
         self.error = error
+        self.failure = failure
         self.attempt = attempt
     }
 

@@ -232,7 +232,7 @@ final class ExchangeTrace: @unchecked Sendable {
             exchange.responseHeaders.first { HTTPHeader.sameName($0.name, name) }?.value ?? "-"
         }
         let start = exchange.startedAt.timeIntervalSince1970
-        let outcome = exchange.status.map(String.init) ?? (exchange.error.map { $0.contains("no answer from") ? "timeout" : "reset" } ?? "none")
+        let outcome = exchange.status.map(String.init) ?? (exchange.error.map { _ in exchange.failure == .timedOut ? "timeout" : "reset" } ?? "none")
         let path = exchange.url.split(separator: "/", maxSplits: 3).last.map(String.init) ?? exchange.url
         let line = String(
             format: "%.4f %.4f %d %d %@ %@ %@ %@ %@ %@\n", start, start + exchange.duration, getpid(), worker, exchange.method, path,
@@ -257,8 +257,8 @@ final class FaultTally: @unchecked Sendable {
 
     func count(_ exchange: RawExchange) {
         let kind: String
-        if let error = exchange.error {
-            kind = error.contains("no answer from") ? "timeout" : "connection"
+        if exchange.error != nil {
+            kind = exchange.failure == .timedOut ? "timeout" : "connection"
         } else if let status = exchange.status {
             let html = exchange.responseHeaders.contains {
                 HTTPHeader.sameName($0.name, "Content-Type") && $0.value.lowercased().contains("text/html")

@@ -167,14 +167,9 @@ enum PaneViews {
         if let external = contact.externalID { other.append("external id \(external)") }
         if let created = contact.createdAt { other.append("created \(created)") }
         if let updated = contact.updatedAt { other.append("updated \(updated)") }
-        let known: Set<String> = [
-            "id", "email", "phone", "status", "source", "custom_fields", "customFields", "company", "deleted", "marketing_consent",
-            "marketingConsent", "external_id", "externalId", "external_connection_id", "externalConnectionId", "first_name",
-            "firstName", "last_name", "lastName", "created_at", "createdAt", "updated_at", "updatedAt",
-        ]
-        for key in contact.fields.keys.sorted() where !known.contains(key) {
-            other.append("\(key) \(contact.fields[key]!.jsonText)")
-        }
+        // The fields no wire name spells (one list, in MinimoKit: `ContactWireField`).
+        let extra = contact.otherFields
+        for key in extra.keys.sorted() { other.append("\(key) \(extra[key]!.jsonText)") }
         if !other.isEmpty { rows.append(("other", other.joined(separator: " · "), .dim)) }
         for (index, row) in rows.enumerated() where index < inner.height {
             canvas.put(text: row.0, line: index, in: inner, style: .dim)

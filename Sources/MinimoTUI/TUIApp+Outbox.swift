@@ -84,6 +84,6 @@ extension TUIApp {
     }
 
     static func sentence(_ error: Error) -> String {
-        (error as? MinimoError)?.description ?? CacheError.sentence(for: error)
+        (error as? SaveFailure)?.sentence(.terminalUI) ?? CacheError.sentence(for: error)
     }
 }

@@ -233,39 +233,27 @@ public final class TUIApp: @unchecked Sendable {
             Task {
                 defer { ownWork.end(showsResult: true) }
                 do {
-                    let entry = try await store.queueUpdate(contactID: id, update)
-                    ownWork.remember(entry.seq)
-                    try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
-                    // Its own edit (and earlier ones of the contact), not a bulk edit's queue.
-                    let report = await store.sendOutbox(OutboxDrainOptions(interactiveOnly: true))
-                    let saved = try? await store.cachedContact(id: id)?.contact
-                    // Its own entry and a count: beside an import, the outbox may hold 10,000 rows.
-                    let mine = (try? await store.outboxEntry(entry.seq)).flatMap { $0 }.flatMap { $0.state == .done ? nil : $0 }
+                    // Its own edit (and earlier ones of the contact), not a bulk edit's queue; an
+                    // edit another process is sending is reported, not waited for.
+                    let saved = try await store.save(
+                        .update(id, update), drain: OutboxDrainOptions(interactiveOnly: true), waitForOthers: false
+                    ) { entry in
+                        ownWork.remember(entry.seq)
+                        try? await store.discardDraft(contactID: id)  // the edit is in the outbox now
+                    }
+                    let contact = try? await store.cachedContact(id: id)?.contact
+                    // A count: beside an import, the outbox may hold 10,000 rows.
                     let unsent = (try? await store.unconfirmedOutboxCount()) ?? 0
-                    let message: String
-                    var isError = true
-                    switch mine?.state {
-                    case nil:
-                        let status = report.answers[entry.seq].map { " → \($0.status)" } ?? ""
-                        message = "saved: PUT /contacts/\(id.rawValue)\(status)"
-                        isError = false
-                    case .conflict?:
-                        // Short where it is shown (the status bar, just below); whole in :messages.
-                        message = "held as a conflict"
-                    case .failed?:
-                        message = "the server refused the edit (O shows why): \(mine?.lastError ?? "?")"
-                    default:
-                        message = "queued, not sent yet: \(report.stoppedBy ?? "offline"); it goes out when the server answers"
-                    }
-                    inbox.post(.saveFinished(contact: saved, message: message, isError: isError, unsent: unsent))
-                    if mine?.state == .conflict, let paths = mine.map({ $0.changes.filter(\.conflicting).map(\.path) }) {
+                    // A conflict: short where it is shown (the status bar), whole in :messages.
+                    let message = saved.isConflict ? saved.headline : saved.sentence(.terminalUI)
+                    inbox.post(.saveFinished(contact: contact, message: message, isError: !saved.isSaved, unsent: unsent))
+                    if saved.isConflict {
                         // After the save's own message, so the short notice is what stays shown.
-                        inbox.post(.saveConflicted(
-                            paths: paths, message: "not sent: \(mine?.lastError ?? "changed on the server"); O shows both values"))
+                        inbox.post(.saveConflicted(paths: saved.conflictingPaths, message: saved.sentence(.terminalUI)))
                     }
-                    if report.stoppedByNetwork { inbox.post(.connectivity(online: false)) }
+                    if saved.offline { inbox.post(.connectivity(online: false)) }
                 } catch {
-                    inbox.post(.saveFinished(contact: nil, message: "could not queue the edit: \(error)", isError: true, unsent: 0))
+                    inbox.post(.saveFinished(contact: nil, message: Self.sentence(error), isError: true, unsent: 0))
                 }
             }
         case .watchCache(let id):

@@ -145,6 +145,12 @@ enum HumanOutput {
             ("company", contact.company.map(value) ?? "—"),
             ("deleted", contact.deleted ? "yes" : "no"),
         ]
+        let name = [contact.firstName, contact.lastName].compactMap { $0 }.joined(separator: " ")
+        if !name.isEmpty { rows.insert(("name", safe(name)), at: 0) }
+        if let external = contact.externalID { rows.append(("external id", safe(external))) }
+        if let connection = contact.externalConnectionID { rows.append(("external connection", value(connection))) }
+        if let created = contact.createdAt { rows.append(("created", safe(created))) }
+        if let updated = contact.updatedAt { rows.append(("updated", safe(updated))) }
         if let consent = contact.marketingConsent {
             rows.append(("consent", "email: \(Self.consent(consent.email)) · whatsapp: \(Self.consent(consent.whatsapp))"))
         } else {
@@ -157,14 +163,10 @@ enum HumanOutput {
             lines.append("  custom fields")
             lines.append(table(contact.customFields.keys.sorted().map { (safe($0), value(contact.customFields[$0]!)) }, indent: 4))
         }
-        let known: Set<String> = [
-            "id", "email", "phone", "status", "source", "custom_fields", "customFields", "company", "deleted",
-            "marketing_consent", "marketingConsent",
-        ]
-        let others = contact.fields.keys.filter { !known.contains($0) }.sorted()
+        let others = contact.otherFields
         if !others.isEmpty {
             lines.append("  other fields")
-            lines.append(table(others.map { (safe($0), value(contact.fields[$0]!)) }, indent: 4))
+            lines.append(table(others.keys.sorted().map { (safe($0), value(others[$0]!)) }, indent: 4))
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MinimoCache
 import MinimoKit
 
 struct ContactsCommand: AsyncParsableCommand {
@@ -66,8 +67,12 @@ struct ContactsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a contact, or update the one matching its email, then its phone (POST /contacts).",
             discussion: """
-                Custom field values are read as JSON when they are valid JSON (3, true, null, {"a":1}, "text"), \
-                otherwise as text: --field plan=pro --field seats=3 --field 'zip="00184"'.
+                Custom field values are checked and typed against the account's field definitions, as the TUI's \
+                editor does (a number field takes 3, a boolean true or false, a date 2025-11-13, a select one of \
+                its values); a value a definition refuses exits 7 with nothing queued. A field with no definition \
+                is read as JSON when the value is valid JSON (3, true, null, {"a":1}, "text"), otherwise as text: \
+                --field plan=pro --field seats=3 --field 'zip="00184"'. --raw skips the check and reads every value \
+                that way.
                 The write carries an Idempotency-Key, so a retry after a network error cannot apply it twice.
                 """)
 
@@ -78,10 +83,12 @@ struct ContactsCommand: AsyncParsableCommand {
         var fields: [String] = []
         @Option(name: .customLong("consent"), help: ArgumentHelp("Marketing consent, email=on|off or whatsapp=on|off (repeatable).", valueName: "channel=on|off"))
         var consents: [String] = []
+        @Flag(help: "Send --field values as given (JSON when valid JSON, else text), without checking them against the field definitions.")
+        var raw = false
         @Flag(help: "Print the API's answer exactly as received.") var json = false
 
         func validate() throws {
-            _ = try FieldArguments.parse(fields)
+            _ = try FieldArguments.texts(fields)
             _ = try FieldArguments.consent(consents)
         }
 
@@ -91,10 +98,9 @@ struct ContactsCommand: AsyncParsableCommand {
             let context = try APIContext(global)
             try context.requireWritable("contacts upsert")
             let upsert = ContactUpsert(
-                email: email, phone: phone, customFields: try FieldArguments.parse(fields),
+                email: email, phone: phone, customFields: try await FieldArguments.values(fields, raw: raw, context: context),
                 marketingConsent: try FieldArguments.consent(consents))
-            let entry = try await context.store.queueUpsert(upsert)
-            try await context.sendAndReport(entry.seq, json: json) { answer in
+            try await context.save(.upsert(upsert), json: json) { answer in
                 "\(answer.created == true ? "created" : "updated") contact \(HumanOutput.safe(answer.contactID?.rawValue ?? "?"))"
             }
         }
@@ -105,6 +111,7 @@ struct ContactsCommand: AsyncParsableCommand {
             abstract: "Update a contact by id, sending only what you name (PUT /contacts/{id}).",
             discussion: """
                 Custom fields are merged into the existing ones; --unset-field KEY deletes one (sent as null). \
+                --field values are checked and typed against the field definitions, as for upsert (--raw: unchecked). \
                 Updating a soft-deleted contact restores it; `minimo contacts update ID` with nothing else restores only.
                 """)
 
@@ -118,10 +125,12 @@ struct ContactsCommand: AsyncParsableCommand {
         var unsetFields: [String] = []
         @Option(name: .customLong("consent"), help: ArgumentHelp("email=on|off or whatsapp=on|off (repeatable).", valueName: "channel=on|off"))
         var consents: [String] = []
+        @Flag(help: "Send --field values as given (JSON when valid JSON, else text), without checking them against the field definitions.")
+        var raw = false
         @Flag(help: "Print the API's answer exactly as received.") var json = false
 
         func validate() throws {
-            _ = try FieldArguments.parse(fields)
+            _ = try FieldArguments.texts(fields)
             _ = try FieldArguments.consent(consents)
             guard !id.isEmpty else { throw ValidationError("the contact id is empty") }
         }
@@ -131,12 +140,11 @@ struct ContactsCommand: AsyncParsableCommand {
             try ContentChecks.phone(phone)
             let context = try APIContext(global)
             try context.requireWritable("contacts update")
-            var custom = try FieldArguments.parse(fields)
+            var custom = try await FieldArguments.values(fields, raw: raw, context: context)
             for key in unsetFields { custom[key] = .null }
             let update = ContactUpdate(
                 email: email, phone: phone, customFields: custom, marketingConsent: try FieldArguments.consent(consents))
-            let entry = try await context.store.queueUpdate(contactID: ContactID(id), update)
-            try await context.sendAndReport(entry.seq, json: json) { answer in
+            try await context.save(.update(ContactID(id), update), json: json) { answer in
                 answer.contact.map(HumanOutput.contact) ?? "updated contact \(HumanOutput.safe(id))"
             }
         }
@@ -153,8 +161,7 @@ struct ContactsCommand: AsyncParsableCommand {
         func run() async throws {
             let context = try APIContext(global)
             try context.requireWritable("contacts delete")
-            let entry = try await context.store.queueDelete(contactID: ContactID(id))
-            try await context.sendAndReport(entry.seq, json: json) { _ in
+            try await context.save(.delete(ContactID(id)), json: json) { _ in
                 "deleted contact \(HumanOutput.safe(id)) (restore with: minimo contacts update \(HumanOutput.safe(id)))"
             }
         }
@@ -176,7 +183,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
-            let response = try await context.client.listContacts(page: page, limit: limit, priority: .interactive)
+            let response = try await context.store.contactPage(page: page, limit: limit)
             context.emit(response, json: json) { page in
                 var lines = page.contacts.map { contact in
                     "\(HumanOutput.safe(contact.id.rawValue))\t\(HumanOutput.safe(contact.email ?? "—"))\t\(HumanOutput.safe(contact.phone ?? "—"))"
@@ -191,18 +198,33 @@ struct ContactsCommand: AsyncParsableCommand {
 
 /// Parsing of `--field KEY=VALUE` and `--consent CHANNEL=on|off`.
 enum FieldArguments {
-    static func parse(_ arguments: [String]) throws -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [:]
+    /// `--field KEY=VALUE` as text, by key (the syntax only).
+    static func texts(_ arguments: [String]) throws -> [String: String] {
+        var fields: [String: String] = [:]
         for argument in arguments {
             guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
                 throw ValidationError("--field expects KEY=VALUE, got '\(argument)'")
             }
             let key = String(argument[..<equals])
-            let raw = String(argument[argument.index(after: equals)...])
             guard !key.contains(where: { $0.isWhitespace }) else { throw ValidationError("--field key '\(key)' contains spaces") }
-            fields[key] = (try? JSONValue.parse(Data(raw.utf8))) ?? .string(raw)
+            fields[key] = String(argument[argument.index(after: equals)...])
         }
         return fields
+    }
+
+    /// The values to send: checked and typed against the account's field definitions through
+    /// the store (a refused value exits 7, nothing queued), or with `raw` read unchecked, as
+    /// JSON when they are valid JSON, else as text.
+    static func values(_ arguments: [String], raw: Bool, context: APIContext) async throws -> [String: JSONValue] {
+        let texts = try texts(arguments)
+        if raw { return texts.mapValues { (try? JSONValue.parse(Data($0.utf8))) ?? .string($0) } }
+        do {
+            return try await context.store.typedFieldValues(texts)
+        } catch let refused as FieldValueRefused {
+            throw CLIError(
+                .validation,
+                HumanOutput.safe("\(refused.description); nothing was queued or sent (--raw sends values without checking them)"))
+        }
     }
 
     static func consent(_ arguments: [String]) throws -> MarketingConsent {

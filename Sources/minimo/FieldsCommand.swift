@@ -16,7 +16,7 @@ struct FieldsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try APIContext(global)
-            let response = try await context.client.customFieldGroups()
+            let response = try await context.store.fieldGroups()
             context.emit(response, json: json) { groups in
                 groups.map { group in
                     let rows = group.fields.map { field -> (String, String) in

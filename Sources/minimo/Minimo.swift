@@ -26,7 +26,7 @@ struct Minimo: AsyncParsableCommand {
             """,
         // `minimo --version`; where the number comes from: MinimoVersion.
         version: MinimoVersion.current,
-        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self, KeysCommand.self])
+        subcommands: [DemoCommand.self, SandboxCommand.self, ContactsCommand.self, FieldsCommand.self, SyncCommand.self, ImportCommand.self, ExportCommand.self, CacheCommand.self, OutboxCommand.self, QuotaCommand.self, LogCommand.self, KeysCommand.self])
 
     @OptionGroup var global: GlobalOptions
 

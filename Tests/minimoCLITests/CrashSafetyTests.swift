@@ -20,7 +20,7 @@ import Testing
             ]
             let child = Process()
             child.executableURL = CLI.binary
-            child.arguments = ["contacts", "update", "42", "--field", "plan=after-crash"]
+            child.arguments = ["contacts", "update", "42", "--field", "plan=after-crash", "--raw"]  // not a plan the definition lists
             child.environment = ["PATH": "/usr/bin:/bin", "HOME": root.path].merging(environment) { _, new in new }
             child.standardOutput = FileHandle.nullDevice
             child.standardError = FileHandle.nullDevice

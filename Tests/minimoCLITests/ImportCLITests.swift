@@ -294,7 +294,7 @@ import Testing
             // machine is sent again under its key: a replay, not a second write).
             #expect(writesBefore + (before["idempotentReplays"]?.intValue ?? 0) == 15, "\(before)")
             var seconds: [Double] = []
-            for command in [["contacts", "update", "3", "--field", "plan=by hand"], ["contacts", "get", "customer@example.com", "--fresh"]] {
+            for command in [["contacts", "update", "3", "--field", "plan=by hand", "--raw"], ["contacts", "get", "customer@example.com", "--fresh"]] {
                 let started = Date()
                 let run = try await CLI.run(command, environment: environment)
                 seconds.append(Date().timeIntervalSince(started))

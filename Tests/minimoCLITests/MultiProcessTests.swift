@@ -224,7 +224,7 @@ extension MultiProcessTests {
             // sandbox applies a write before it holds the answer back (and the test waits for
             // that answer to be dropped when it stops the sandbox).
             _ = try await Self.call("PUT", url, "/__sandbox/fault-rates", body: ["slowRate": 1, "slowMilliseconds": 20_000])
-            let victim = try SpawnedMinimo(["contacts", "update", "3", "--field", "plan=killed", "--timeout", "60"], environment: environment)
+            let victim = try SpawnedMinimo(["contacts", "update", "3", "--field", "plan=killed", "--raw", "--timeout", "60"], environment: environment)
             let ledger = try ledger(url, cache: cache)
             try await Self.waitFor("the update to be in flight") {
                 let applied = try await Self.stats(url)["writesApplied"]?.intValue == 1

@@ -15,7 +15,7 @@ import Testing
         "fields": ["list"], "sync": [], "import": [], "export": [],
         "cache": ["stats", "clear"],
         "outbox": ["list", "retry", "resolve", "drop"],
-        "quota": [],
+        "quota": [], "log": [],
         "keys": [],
     ]
 

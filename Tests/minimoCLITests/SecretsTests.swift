@@ -56,7 +56,9 @@ import Testing
             #expect(onCommandLine.stderr.contains("warning: --api-key"))
 
             // The TUI with --debug: raw view, request log, an exchange opened from the log.
-            let tmux = try TmuxSession(arguments: ["--debug"], environment: environment.merging(["HOME": home.path]) { _, new in new })
+            // --ttl 0: what the commands above cached (the contact; the definitions, which
+            // `fields list` stores) is asked for again, so the TUI's debug log has requests.
+            let tmux = try TmuxSession(arguments: ["--debug", "--ttl", "0"], environment: environment.merging(["HOME": home.path]) { _, new in new })
             defer { tmux.close() }
             var screens: [String] = []
             screens.append(try await tmux.waitFor("Search email"))

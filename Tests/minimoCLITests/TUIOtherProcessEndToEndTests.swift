@@ -53,7 +53,8 @@ import Testing
             // Another process's edit that the server refuses stays in the shared outbox, unsent:
             // the TUI counts it, and says what became of it.
             try await scriptFaults(url, [422])
-            let refused = try await CLI.run(["contacts", "update", id, "--field", "seats=5"], environment: environment)
+            // --raw: the scripted 422 must meet the write, not a request for the field definitions.
+            let refused = try await CLI.run(["contacts", "update", id, "--field", "seats=5", "--raw"], environment: environment)
             #expect(refused.status != 0, "the scripted 422 was not met: \(refused.stdout) \(refused.stderr)")
             try await tmux.waitUntil("the other process's unsent edit counted") {
                 $0.contains("1 unsent") && $0.contains("another process's edit refused")
