@@ -105,7 +105,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),
-        .testTarget(name: "MinimoTUITests", dependencies: ["MinimoTUI"], resources: [.copy("Fixtures")]),
+        // The headless stories drive the real TUI loop against a sandbox over HTTP (Headless/).
+        .testTarget(
+            name: "MinimoTUITests", dependencies: ["MinimoTUI", "MinimoCache", "MinimoKit", "MinimoSandbox"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MinimoSandboxTests",
             dependencies: [

@@ -24,12 +24,13 @@ final class BulkRunner: @unchecked Sendable {
         }
     }
 
-    /// Sends `batch` after the batches started before it.
-    func run(_ batch: String, store: ContactStore, inbox: ActionInbox, ownWork: OwnWork) {
+    /// Sends `batch` after the batches started before it, as work of `effects` (the app is not
+    /// idle while a bulk edit is being sent, pauses included).
+    func run(_ batch: String, store: ContactStore, inbox: ActionInbox, ownWork: OwnWork, effects: EffectRunner) {
         lock.withLock {
             queue.append(batch)
             guard task == nil else { return }
-            task = Task { await self.work(store: store, inbox: inbox, ownWork: ownWork) }
+            task = effects.run { await self.work(store: store, inbox: inbox, ownWork: ownWork, effects: effects) }
         }
     }
 
@@ -43,16 +44,16 @@ final class BulkRunner: @unchecked Sendable {
         }
     }
 
-    private func work(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork) async {
+    private func work(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork, effects: EffectRunner) async {
         while let batch = next() {
             // The drain writes contacts this screen may show: its own work, not another process's.
             ownWork.begin(showsResult: false)
-            await send(batch, store: store, inbox: inbox)
+            await send(batch, store: store, inbox: inbox, effects: effects)
             ownWork.end(showsResult: false)
         }
     }
 
-    private func send(_ batch: String, store: ContactStore, inbox: ActionInbox) async {
+    private func send(_ batch: String, store: ContactStore, inbox: ActionInbox, effects: EffectRunner) async {
         let sender: ContactStore
         do {
             sender = try senderStore(store)
@@ -60,7 +61,7 @@ final class BulkRunner: @unchecked Sendable {
             inbox.post(.flash("bulk edit not sent: \(CacheError.sentence(for: error))", isError: true))
             return
         }
-        var pause: UInt64 = 1
+        var pause: Double = 1
         while !Task.isCancelled {
             let options = OutboxDrainOptions(
                 batch: batch, concurrency: Self.concurrency, waveSize: Self.concurrency,
@@ -76,7 +77,7 @@ final class BulkRunner: @unchecked Sendable {
             if unsent == 0 { return }
             // Stopped (the network, a 5xx, the cache): again in a moment, backing off to 10 s.
             pause = report.stoppedBy == nil ? 1 : min(10, pause * 2)
-            try? await Task.sleep(nanoseconds: pause * 1_000_000_000)
+            await effects.sleep(seconds: pause)
         }
     }
 }
@@ -87,9 +88,10 @@ extension TUIApp {
         let inbox = self.inbox
         let ownWork = self.ownWork
         let runner = self.bulkRunner
+        let effects = self.runner
         switch effect {
         case .planBulk(let change, let ids):
-            Task {
+            effects.run {
                 do {
                     inbox.post(.bulkPlanned(.success(try await store.planBulk(change, contacts: ids))))
                 } catch {
@@ -98,22 +100,22 @@ extension TUIApp {
             }
         case .startBulk(let plan):
             let batch = Self.newBatchName()
-            Task {
+            effects.run {
                 do {
                     try await store.queueBulk(plan, batch: batch)
                     let counts = try await store.outboxBatchCounts(batch)
-                    inbox.post(.bulkQueued(BulkRun(batch: batch, summary: plan.change.summary, counts: counts, startedAt: Date(), resumed: false)))
-                    runner.run(batch, store: store, inbox: inbox, ownWork: ownWork)
+                    inbox.post(.bulkQueued(BulkRun(batch: batch, summary: plan.change.summary, counts: counts, startedAt: effects.clock.now(), resumed: false)))
+                    runner.run(batch, store: store, inbox: inbox, ownWork: ownWork, effects: effects)
                 } catch {
                     inbox.post(.flash("bulk edit not queued (nothing was sent): \(CacheError.sentence(for: error))", isError: true))
                 }
             }
         case .watchBulk(let batch):
-            Task {
+            effects.run {
                 if let counts = try? await store.outboxBatchCounts(batch) { inbox.post(.bulkProgress(batch: batch, counts)) }
             }
         case .cancelBulk(let batch):
-            Task {
+            effects.run {
                 do {
                     let dropped = try await store.cancelBatch(batch)
                     let inFlight = (try? await store.outboxBatchCounts(batch))?[.sending] ?? 0
@@ -139,11 +141,11 @@ extension TUIApp {
     /// At start-up: bulk edits an earlier session queued and did not finish sending (it quit, or
     /// was killed) go out now, each counted in the status bar. Those of a TUI still running are
     /// left to it.
-    static func resumeBulk(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork, runner: BulkRunner) async {
+    static func resumeBulk(store: ContactStore, inbox: ActionInbox, ownWork: OwnWork, runner: BulkRunner, effects: EffectRunner) async {
         guard let batches = try? await store.unfinishedBatches(prefix: BulkRun.batchPrefix) else { return }
         for summary in batches where !summary.queuedByLiveProcess {
-            inbox.post(.bulkQueued(BulkRun(batch: summary.batch, summary: nil, counts: summary.counts, startedAt: Date(), resumed: true)))
-            runner.run(summary.batch, store: store, inbox: inbox, ownWork: ownWork)
+            inbox.post(.bulkQueued(BulkRun(batch: summary.batch, summary: nil, counts: summary.counts, startedAt: effects.clock.now(), resumed: true)))
+            runner.run(summary.batch, store: store, inbox: inbox, ownWork: ownWork, effects: effects)
         }
     }
 }

@@ -11,16 +11,16 @@ extension TUIApp {
         let ownWork = self.ownWork
         switch effect {
         case .loadOutbox:
-            Task {
+            runner.run {
                 if let entries = try? await store.outboxForReview() { inbox.post(.outboxLoaded(entries)) }
             }
         case .loadContactOutbox(let id):
-            Task {
+            runner.run {
                 if let entries = try? await store.outbox(contactID: id) { inbox.post(.contactOutboxLoaded(id, entries)) }
             }
         case .keepMine(let seq):
             ownWork.begin(showsResult: true)
-            Task {
+            runner.run {
                 defer { ownWork.end(showsResult: true) }
                 do {
                     switch try await store.resolveKeepingMine(seq) {
@@ -39,7 +39,7 @@ extension TUIApp {
             }
         case .takeTheirs(let seq):
             ownWork.begin(showsResult: true)
-            Task {
+            runner.run {
                 defer { ownWork.end(showsResult: true) }
                 do {
                     if case .tookTheirs(let contact) = try await store.resolveTakingTheirs(seq) {
@@ -52,7 +52,7 @@ extension TUIApp {
             }
         case .editEntry(let entry):
             ownWork.begin(showsResult: true)
-            Task {
+            runner.run {
                 defer { ownWork.end(showsResult: true) }
                 guard let email = entry.email else {
                     inbox.post(.outboxResolved("this edit has no contact email to fetch: drop it (d) or retry it (r)", isError: true, contact: nil))
@@ -70,7 +70,7 @@ extension TUIApp {
                 }
             }
         case .dropEntry(let seq):
-            Task {
+            runner.run {
                 do {
                     try await store.dropOutboxEntry(seq)
                     inbox.post(.outboxResolved("dropped #\(seq): it will never be sent", isError: false, contact: nil))

@@ -6,6 +6,7 @@ import MinimoCache
 final class ActionInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [AppAction] = []
+    private var posts = 0
     /// A pipe whose read end the event loop polls beside the keyboard: a post writes a byte,
     /// so a result is drawn as soon as it arrives rather than at the next key or tick.
     let wakeDescriptor: Int32
@@ -27,11 +28,17 @@ final class ActionInbox: @unchecked Sendable {
     }
 
     func post(_ action: AppAction) {
-        lock.withLock { pending.append(action) }
+        lock.withLock {
+            pending.append(action)
+            posts += 1
+        }
         // A full pipe already means "wake up": a failed write loses nothing.
         var byte: UInt8 = 1
         if wakeWriter >= 0 { _ = write(wakeWriter, &byte, 1) }
     }
+
+    /// Nothing waiting, and how many actions were ever posted (moves with each post).
+    var emptiness: (isEmpty: Bool, posts: Int) { lock.withLock { (pending.isEmpty, posts) } }
 
     func drain() -> [AppAction] {
         lock.withLock {

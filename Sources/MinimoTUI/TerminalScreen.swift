@@ -8,9 +8,10 @@ import Foundation
 /// thin on purpose: everything that can be decided without a terminal (diffing, key decoding,
 /// colours, ASCII fallback) lives in pure types with tests.
 ///
-/// Curses is not thread-safe: one event loop owns the screen and calls it from one thread.
-/// `@unchecked Sendable` only so that loop can be handed the screen when it starts.
-public final class TerminalScreen: Canvas, @unchecked Sendable {
+/// The only code that calls curses (and writes to the terminal beside it: synchronized-output
+/// marks, OSC 52). Curses is not thread-safe: one event loop owns the screen and calls it from
+/// one thread. `@unchecked Sendable` only so that loop can be handed the screen when it starts.
+public final class TerminalScreen: Terminal, @unchecked Sendable {
     /// How the session was set up, for the help overlay and for bug reports.
     public struct Capabilities: Sendable, Hashable {
         public var colours: Bool
@@ -41,6 +42,10 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     /// The line drawing boxes should use on this terminal.
     public var lineDrawing: LineDrawing { .choose(unicode: capabilities.unicode) }
     public var size: TerminalSize { frame.size }
+    public var unicode: Bool { capabilities.unicode }
+    /// Asked of tmux once, at the first copy (see `clipboardReachable(environment:)`).
+    public private(set) lazy var clipboardReachable: Bool = Self.clipboardReachable(environment: environment)
+    private let environment: [String: String]
 
     private let palette: ColorPalette
     /// Each frame is wrapped in DEC mode 2026 (synchronized output), so a slow SSH link never
@@ -68,6 +73,7 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
         default: break
         }
         Self.active = true
+        self.environment = environment
         setlocale(LC_ALL, "")
         let unicode = minimo_locale_is_utf8() == 1
         initscr()
@@ -200,6 +206,34 @@ public final class TerminalScreen: Canvas, @unchecked Sendable {
     private func putCell(_ text: String, row: Int, column: Int, attr: attr_t, pair: Int16) {
         let wide = Self.cursesText(text)
         minimo_put_cell(Int32(row), Int32(column), wide, attr, pair)
+    }
+
+    // MARK: The session
+
+    /// A hang-up (SSH dropped), a SIGTERM, or a terminal that went away with no signal (tmux
+    /// killed): the loop should leave, keeping unsaved changes as a draft, rather than run on
+    /// as an orphan.
+    public func endingSignal() -> Int32? {
+        let signal = minimo_exit_signal_received()
+        if signal != 0 { return signal }
+        if minimo_terminal_gone() == 1 || isatty(STDIN_FILENO) != 1 { return SIGHUP }
+        return nil
+    }
+
+    /// Curses steps aside (the terminal back in cooked mode) while `body` runs another program
+    /// on it, then repaints everything.
+    public func suspend<T>(while body: () -> T) -> T {
+        endwin()
+        let result = body()
+        wrefresh(minimo_stdscr())
+        forceRedraw()
+        return result
+    }
+
+    /// OSC 52: the terminal (even over SSH, and tmux with set-clipboard) puts it on the clipboard.
+    public func copyToClipboard(_ text: String) {
+        let sequence = "\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}"
+        FileHandle.standardOutput.write(Data(sequence.utf8))
     }
 
     // MARK: Input

@@ -146,12 +146,14 @@ import Testing
     }
 
     @Test func nothingIsSentWhenTheWindowIsSpent() async throws {
-        let gate = QuotaGate()
+        // Sleeps on this clock return at once and move its time on: the wait is read from it.
+        let clock = AdvancingClock()
+        let gate = QuotaGate(clock: clock)
         try await gate.acquire(.interactive)
-        await gate.release(observed: snapshot(limit: 5, remaining: 0, resetIn: 0.3))
-        let started = Date()
+        let now = clock.now()
+        await gate.release(observed: QuotaSnapshot(limit: 5, remaining: 0, resetAt: now.addingTimeInterval(30), observedAt: now))
         try await gate.acquire(.interactive)  // waits for the reset, then goes
-        #expect(Date().timeIntervalSince(started) >= 0.25)
+        #expect(clock.slept >= 29, "the permit came before the window's reset: after \(clock.slept) s")
         await gate.release(observed: nil)
     }
 }

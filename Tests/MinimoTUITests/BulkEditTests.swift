@@ -7,7 +7,7 @@ import Testing
 
 /// Marks and bulk edits, on the reducer's side: keys in, effects out as data, the screen drawn
 /// on an in-memory grid. (The cache's side is in MinimoCacheTests/BulkPlanTests; the whole
-/// story, in tmux against the sandbox, in TUIBulkEndToEndTests.)
+/// story, the real loop against the sandbox, in Headless/HeadlessBulkTests.)
 @Suite struct BulkEditTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 

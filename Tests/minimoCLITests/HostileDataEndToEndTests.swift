@@ -48,13 +48,7 @@ import Testing
 
     /// Waits (polling, no fixed sleep) until `condition` holds; records a failure after 20 s.
     func waitUntil(_ description: String, _ condition: () throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if try condition() { return }
-            try await Task.sleep(nanoseconds: 50_000_000)  // ok: polling tmux state (waitUntil)
-        }
-        Issue.record("timed out waiting for \(description)")
-        throw TmuxTimeout()
+        try await Poll.until(description, timeout: 20, every: 0.05) { try condition() }
     }
 
     /// Every escape sequence in a `capture-pane -e` capture: tmux writes only SGR (`ESC [ … m`)

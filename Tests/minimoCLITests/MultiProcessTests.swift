@@ -37,14 +37,7 @@ import Testing
 
     /// Polls `condition` every 20 ms until it holds, failing after `timeout` seconds.
     static func waitFor(_ what: String, timeout: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try await !condition() {
-            guard Date() < deadline else {
-                Issue.record("timed out waiting for \(what)")
-                throw CancellationError()
-            }
-            try await Task.sleep(nanoseconds: 20_000_000)  // ok: polling interval of a condition wait
-        }
+        try await Poll.until(what, timeout: timeout, condition)
     }
 
     @Test func processesOpeningAFreshCacheAtTheSameMomentAllSucceed() async throws {

@@ -80,10 +80,7 @@ import Testing
             for client in clients { kill(client, SIGKILL) }
 
             // The remote TUI leaves on the hang-up: no orphan is left running.
-            let deadline = Date().addingTimeInterval(15)
-            while Self.isAlive(remoteProcess), Date() < deadline {
-                try await Task.sleep(nanoseconds: 50_000_000)  // ok: polling for the process to end
-            }
+            _ = try await Poll.holds(within: 15, every: 0.05) { !Self.isAlive(remoteProcess) }
             #expect(!Self.isAlive(remoteProcess), "minimo (pid \(remoteProcess)) still runs after the hang-up")
             #expect(Self.processes(containing: cache.path).isEmpty)
         }
@@ -98,12 +95,10 @@ import Testing
             defer { session.close() }
             // The saved edit is sent on start, without a key pressed.
             let reader = try MinimoClient(configuration: MinimoConfiguration(baseURL: url, apiKey: "mn-test-reader-0123456789"))
-            let deadline = Date().addingTimeInterval(30)
             var plan: JSONValue?
-            while Date() < deadline {
+            _ = try await Poll.holds(within: 30, every: 0.1) {
                 plan = try await reader.contact(email: "customer@example.com").value.customFields["plan"]
-                if plan == "pro" { break }
-                try await Task.sleep(nanoseconds: 100_000_000)  // ok: polling the sandbox for the queued edit
+                return plan == "pro"
             }
             #expect(plan == "pro", "the queued edit was not sent on the next start")
             // The unsaved draft comes back for review, and is not sent.

@@ -93,10 +93,7 @@ import Testing
                 try child.run()
                 // Its cache is opened just before its request, which the sandbox holds for 3 s.
                 let database = home.appendingPathComponent("aborted")
-                let deadline = Date().addingTimeInterval(20)
-                while Date() < deadline, !files(under: database).contains(where: { $0.0.hasSuffix(".sqlite") }) {
-                    try await Task.sleep(nanoseconds: 20_000_000)  // ok: polling for the file (waitUntil)
-                }
+                _ = try await Poll.holds(within: 20) { files(under: database).contains(where: { $0.0.hasSuffix(".sqlite") }) }
                 kill(child.processIdentifier, SIGABRT)
                 let text = await withCheckedContinuation { continuation in
                     DispatchQueue.global().async {

@@ -22,10 +22,8 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let data = FileManager.default.contents(atPath: file.path), String(decoding: data, as: UTF8.self).contains("Contacts") { break }
-            try await Task.sleep(nanoseconds: 20_000_000)  // ok: polling for the first frame
+        _ = try await Poll.holds(within: 30) {
+            FileManager.default.contents(atPath: file.path).map { String(decoding: $0, as: UTF8.self).contains("Contacts") } ?? false
         }
         // Ctrl-C quits from anywhere (the search box has the focus at start: q would be typed).
         try input.fileHandleForWriting.write(contentsOf: Data("\u{03}".utf8))

@@ -25,48 +25,6 @@ import Testing
         }
     }
 
-    @Test func markFiveSetAFieldReviewFiveRequestsAndTheSandboxGetsFiveWrites() async throws {
-        let cache = try MultiProcessTests.temporaryDirectory("tui-bulk")
-        defer { try? FileManager.default.removeItem(at: cache) }
-        try await withSandbox({ $0.contactCount = 40 }) { url in
-            let environment = environment(url, cache: cache)
-            let sync = try await CLI.run(["sync"], environment: environment)
-            #expect(sync.status == 0, "sync failed: \(sync.stderr)")
-            let tmux = try TmuxSession(arguments: [], environment: environment, columns: 200, rows: 40)
-            defer { tmux.close() }
-            // The list, filled from the cache: a key before it would mark nothing.
-            try await tmux.waitFor("customer@example.com")
-            // Esc leaves the search box for the list; m marks and moves down.
-            try tmux.press("Escape")
-            for _ in 0..<5 { try tmux.press("m") }
-            try await tmux.waitUntil("five marked") { $0.contains("40 · 5 marked") && $0.contains("│ 5 marked") }
-            try tmux.press("b")
-            try await tmux.waitFor("set a custom field")
-            try tmux.press("f")
-            try await tmux.waitFor("field to set:")
-            try tmux.type("seats")
-            try tmux.press("Enter")
-            try await tmux.waitFor("(number) =")
-            try tmux.type("4242")
-            try tmux.press("Enter")
-            let review = try await tmux.waitFor("5 request(s)")
-            #expect(review.contains("5 contact(s) · 5 request(s)"), "\(review)")
-            #expect(review.contains("{\"customFields\":{\"seats\":4242}}"))
-            #expect(review.contains("ETA:"))
-            #expect(try await Self.bulkWrites(url).isEmpty, "nothing is sent before y")
-
-            try tmux.press("y")
-            try await MultiProcessTests.waitFor("five writes applied", timeout: 30) { try await Self.bulkWrites(url).count >= 5 }
-            try await tmux.waitFor("bulk edit done: 5 of 5 sent")
-            let writes = try await Self.bulkWrites(url)
-            #expect(writes.count == 5)
-            #expect(Set(writes.map(\.path)).count == 5, "five different contacts")
-            #expect(writes.allSatisfy { $0.body["customFields"]?["seats"] == .int(4242) })
-            let stats = try await MultiProcessTests.stats(url)
-            #expect(MultiProcessTests.count429(stats) == 0)
-        }
-    }
-
     @Test func quittingHalfwayThroughABulkEditAndStartingAgainSendsTheRestAndNothingTwice() async throws {
         let cache = try MultiProcessTests.temporaryDirectory("tui-bulk-resume")
         defer { try? FileManager.default.removeItem(at: cache) }

@@ -107,15 +107,12 @@ final class TmuxSession: @unchecked Sendable {
         _ description: String, timeout: Double = TmuxSession.patience, sourceLocation: SourceLocation = #_sourceLocation,
         _ condition: (String) -> Bool
     ) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
         var last = ""
-        while Date() < deadline {
+        try await Poll.until(description, timeout: timeout, every: 0.05, detail: { (try? self.screen()) ?? "" }, sourceLocation: sourceLocation) {
             last = try screen()
-            if condition(last) { return last }
-            try await Task.sleep(nanoseconds: 50_000_000)  // ok: polling the screen (waitUntil)
+            return condition(last)
         }
-        Issue.record("timed out waiting for \(description); screen was:\n\(last)", sourceLocation: sourceLocation)
-        throw TmuxTimeout()
+        return last
     }
 
     @discardableResult

@@ -1,0 +1,123 @@
+import Foundation
+import MinimoCache
+import MinimoKit
+
+/// The effects about the contact on screen and the lists beside it: each starts its work on
+/// the runner and answers through the inbox.
+extension TUIApp {
+    /// Filters the cached contacts; a newer search cancels this one.
+    @discardableResult
+    func search(_ query: String) -> Task<Void, Never> {
+        let store = self.store
+        let inbox = self.inbox
+        return runner.run(.search) {
+            guard let results = try? await store.search(query, limit: 500), !Task.isCancelled else { return }
+            inbox.post(.searchResults(query: query, results))
+        }
+    }
+
+    /// Looks `email` up (the cache, else the API); a new lookup cancels the old one's request.
+    /// `query` is the search shown, run again so the list shows a contact just fetched.
+    func lookUp(_ email: String, refresh: Bool, query: String) {
+        let store = self.store
+        let inbox = self.inbox
+        let ownWork = self.ownWork
+        ownWork.begin(showsResult: true)
+        runner.run(.lookup) {
+            defer { ownWork.end(showsResult: true) }
+            do {
+                let lookup = try await store.contact(email: email, refresh: refresh)
+                inbox.post(.contactLoaded(lookup))
+                if let results = try? await store.search(query, limit: 500) { inbox.post(.searchResults(query: query, results)) }
+                if let revalidation = lookup.revalidation, let fresh = await revalidation.value {
+                    inbox.post(.contactLoaded(ContactLookup(contact: fresh, source: .network, age: 0)))
+                }
+            } catch is CancellationError {
+            } catch let error as MinimoError {
+                inbox.post(.contactFailed(email: email, message: error.description, offline: error.kind == .network))
+            } catch {
+                inbox.post(.contactFailed(email: email, message: "\(error)", offline: false))
+            }
+        }
+    }
+
+    func loadExchanges(for contact: Contact) {
+        let store = self.store
+        let inbox = self.inbox
+        runner.run {
+            if let exchanges = try? await store.exchanges(for: contact, limit: 50) { inbox.post(.exchangesLoaded(exchanges)) }
+        }
+    }
+
+    func loadLog() {
+        let store = self.store
+        let inbox = self.inbox
+        runner.run {
+            if let log = try? await store.exchanges(limit: 500) { inbox.post(.logLoaded(log)) }
+        }
+    }
+
+    /// The once-a-second look at the shared cache (one at a time).
+    func watchCache(_ id: ContactID?) {
+        let store = self.store
+        let inbox = self.inbox
+        let ownWork = self.ownWork
+        let watcher = self.watcher
+        guard watcher.beginLook() else { return }
+        runner.run {
+            let before = ownWork.mark
+            let watch = try? await store.watch(contactID: id)
+            if let action = watcher.finishLook(watch, before: before, after: ownWork.mark) { inbox.post(action) }
+        }
+    }
+
+    func reloadContact(_ id: ContactID, _ change: CacheChange) {
+        let store = self.store
+        let inbox = self.inbox
+        runner.run {
+            guard let cached = try? await store.cachedContact(id: id) else { return }
+            inbox.post(.contactReloaded(cached.contact, fetchedAt: cached.fetchedAt, change))
+        }
+    }
+
+    func loadDraft(_ id: ContactID) {
+        let store = self.store
+        let inbox = self.inbox
+        runner.run {
+            if let kept = try? await store.draft(contactID: id) { inbox.post(.draftLoaded(kept)) }
+        }
+    }
+
+    /// `y` and copy as curl: on the clipboard when the terminal can take it, else shown to be
+    /// selected by hand.
+    func copy(_ text: String, flash: String, terminal: (any Terminal)?) {
+        guard let terminal else { return }
+        terminal.copyToClipboard(text)
+        if terminal.clipboardReachable {
+            inbox.post(.flash(flash, isError: false))
+        } else {
+            inbox.post(.showCopied(text))
+        }
+    }
+
+    /// `:sync`: pages the listing into the cache, then runs `query` again.
+    func sync(query: String) {
+        let store = self.store
+        let inbox = self.inbox
+        let ownWork = self.ownWork
+        ownWork.begin(showsResult: false)
+        runner.run(endsWithApp: true) {
+            defer { ownWork.end(showsResult: false) }
+            do {
+                let report = try await store.sync()
+                let text = report.listingAvailable
+                    ? "synced \(report.stored) contacts in \(report.requests) requests"
+                    : "listing not available on this server: search by email instead"
+                inbox.post(.flash(text, isError: !report.listingAvailable))
+                if let results = try? await store.search(query, limit: 500) { inbox.post(.searchResults(query: query, results)) }
+            } catch {
+                inbox.post(.flash("sync stopped: \(error)", isError: true))
+            }
+        }
+    }
+}
