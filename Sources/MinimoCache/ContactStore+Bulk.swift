@@ -198,9 +198,9 @@ extension ContactStore {
     @discardableResult
     public func cancelBatch(_ batch: String) async throws -> Int {
         try await database.write { db in
-            let pending = "batch = ? AND state = \(OutboxEntry.State.pending.sql)"
-            let ids = try String.fetchAll(db, sql: "SELECT contactID FROM outbox WHERE \(pending) AND contactID IS NOT NULL", arguments: [batch])
-            try db.execute(sql: "DELETE FROM outbox WHERE \(pending)", arguments: [batch])
+            let pending: SQL = "batch = \(batch) AND state = \(OutboxEntry.State.pending)"
+            let ids = try String.fetchAll(db, SQLRequest(literal: "SELECT contactID FROM outbox WHERE \(pending) AND contactID IS NOT NULL"))
+            try db.execute(literal: "DELETE FROM outbox WHERE \(pending)")
             let dropped = db.changesCount
             for id in ids { try db.execute(sql: "UPDATE contact SET fetchedAt = 0 WHERE contactID = ?", arguments: [id]) }
             return dropped

@@ -45,18 +45,19 @@ extension ContactStore {
     {
         guard let entry = try Self.entry(seq, in: db) else { return .settled }
         let set = """
-            UPDATE outbox SET state = \(OutboxEntry.State.sending.sql), claimPid = :pid, claimToken = :token, claimUntil = :until,
+            UPDATE outbox SET state = :sending, claimPid = :pid, claimToken = :token, claimUntil = :until,
                 attempts = attempts + 1, updatedAt = :now
             """
         var arguments: StatementArguments = [
             "seq": seq, "pid": pid, "token": token, "until": until, "now": now.timeIntervalSince1970,
+            "sending": OutboxEntry.State.sending, "pending": OutboxEntry.State.pending,
         ]
         var previous: OutboxClaim?
         switch entry.state {
         case .pending:
             // Cached: bulk work claims thousands of entries, and compiling each statement anew
             // cost more than running it.
-            try db.cachedStatement(sql: set + " WHERE seq = :seq AND state = \(OutboxEntry.State.pending.sql)").execute(arguments: arguments)
+            try db.cachedStatement(sql: set + " WHERE seq = :seq AND state = :pending").execute(arguments: arguments)
         case .sending:
             if let claim = entry.claim, claim.token != token, claim.processIsAlive, !claim.hasExpired(at: now) {
                 return .heldElsewhere(claim)
@@ -68,7 +69,7 @@ extension ContactStore {
             ]
             try db.execute(
                 sql: set + """
-                     WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql)
+                     WHERE seq = :seq AND state = :sending
                         AND claimPid IS :oldPid AND claimToken IS :oldToken AND claimUntil IS :oldUntil
                     """,
                 arguments: arguments)
@@ -99,8 +100,8 @@ extension ContactStore {
             try db.execute(
                 sql: """
                     UPDATE outbox SET claimUntil = ?, updatedAt = ?
-                    WHERE seq = ? AND state = \(OutboxEntry.State.sending.sql) AND claimToken = ?
-                    """, arguments: [until, now.timeIntervalSince1970, seq, token])
+                    WHERE seq = ? AND state = ? AND claimToken = ?
+                    """, arguments: [until, now.timeIntervalSince1970, seq, OutboxEntry.State.sending, token])
             return db.changesCount == 1
         }
     }
@@ -170,11 +171,11 @@ extension ContactStore {
                 UPDATE outbox SET state = :state, lastError = :error, lastStatus = :status, serverValues = :serverValues,
                     answerStatus = :answerStatus, answerBody = :answerBody, contactID = COALESCE(contactID, :contactID),
                     \(release) claimUntil = NULL, updatedAt = :now
-                WHERE seq = :seq AND state = \(OutboxEntry.State.sending.sql) AND claimToken = :token
+                WHERE seq = :seq AND state = :sending AND claimToken = :token
                 """
         ).execute(
             arguments: [
-                "state": settlement.state.rawValue, "error": settlement.error, "status": settlement.status ?? answer?.status,
+                "state": settlement.state, "sending": OutboxEntry.State.sending, "error": settlement.error, "status": settlement.status ?? answer?.status,
                 "serverValues": settlement.serverValues.map { JSONValue.object($0).serialized() },
                 "answerStatus": answer?.status, "answerBody": answer?.body, "contactID": answer?.contactID?.rawValue,
                 "now": now, "seq": settlement.seq, "token": token,

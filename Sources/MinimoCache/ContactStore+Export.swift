@@ -179,8 +179,7 @@ extension ContactStore {
                 unfinished = .init(startedAt: Date(timeIntervalSince1970: sync["startedAt"]), stored: sync["stored"], total: sync["total"])
             }
         }
-        let unsent = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent))") ?? 0
+        let unsent = try Int.fetchOne(db, SQLRequest(literal: "SELECT COUNT(*) FROM outbox WHERE state IN \(OutboxEntry.State.unsent)")) ?? 0
         return CacheExportSummary(
             query: query, contacts: totals?["n"] ?? 0, oldestFetch: date(totals?["oldest"]), newestFetch: date(totals?["newest"]),
             lastCompleteSync: lastComplete, unfinishedSync: unfinished, customFieldKeys: keys, definitions: definitions,

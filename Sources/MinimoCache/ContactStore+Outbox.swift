@@ -126,12 +126,12 @@ extension ContactStore {
             sql: """
                 INSERT INTO outbox(kind, contactID, email, body, base, idempotencyKey, state, createdAt, updatedAt,
                                    priority, queuedByPid, queuedByToken, batch)
-                VALUES (?, ?, ?, ?, ?, ?, \(OutboxEntry.State.pending.sql), ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
-                kind.rawValue, contactID?.rawValue, email, body.serialized(), base.map { JSONValue.object($0).serialized() },
-                options.idempotencyKey ?? MinimoClient.newIdempotencyKey(), now, now, options.priority.outboxName, getpid(), token,
+                kind, contactID?.rawValue, email, body.serialized(), base.map { JSONValue.object($0).serialized() },
+                options.idempotencyKey ?? MinimoClient.newIdempotencyKey(), OutboxEntry.State.pending, now, now, options.priority.outboxName, getpid(), token,
                 options.batch,
             ])
         return (db.lastInsertedRowID, false)
@@ -174,12 +174,13 @@ extension ContactStore {
                     .conflict,
                     message: "outbox entry \(seq) is being sent right now by minimo process \(claim.pid); `minimo outbox list` shows when it is done")
             }
+            let retryable: [OutboxEntry.State] = [.failed, .pending, .sending]
             try db.execute(
-                sql: """
-                    UPDATE outbox SET state = \(OutboxEntry.State.pending.sql), claimPid = NULL, claimToken = NULL, claimUntil = NULL,
-                        lastError = NULL, lastStatus = NULL, serverValues = NULL, updatedAt = ?
-                    WHERE seq = ? AND state IN \(OutboxEntry.State.sqlList([.failed, .pending, .sending]))
-                    """, arguments: [now.timeIntervalSince1970, seq])
+                literal: """
+                    UPDATE outbox SET state = \(OutboxEntry.State.pending), claimPid = NULL, claimToken = NULL, claimUntil = NULL,
+                        lastError = NULL, lastStatus = NULL, serverValues = NULL, updatedAt = \(now.timeIntervalSince1970)
+                    WHERE seq = \(seq) AND state IN \(retryable)
+                    """)
             guard db.changesCount == 1 else {
                 throw MinimoError(.notFound, message: "outbox entry \(seq) is a held conflict: `minimo outbox retry \(seq) --force` sends it anyway")
             }
@@ -191,11 +192,11 @@ extension ContactStore {
         let now = clock.now().timeIntervalSince1970
         try await database.write { db in
             try db.execute(
-                sql: """
-                    UPDATE outbox SET state = \(OutboxEntry.State.pending.sql), base = serverValues, serverValues = NULL,
-                        claimPid = NULL, claimToken = NULL, claimUntil = NULL, updatedAt = ?
-                    WHERE seq = ? AND state = \(OutboxEntry.State.conflict.sql)
-                    """, arguments: [now, seq])
+                literal: """
+                    UPDATE outbox SET state = \(OutboxEntry.State.pending), base = serverValues, serverValues = NULL,
+                        claimPid = NULL, claimToken = NULL, claimUntil = NULL, updatedAt = \(now)
+                    WHERE seq = \(seq) AND state = \(OutboxEntry.State.conflict)
+                    """)
             guard db.changesCount == 1 else {
                 throw MinimoError(.notFound, message: "outbox entry \(seq) is not a held conflict")
             }
@@ -205,9 +206,9 @@ extension ContactStore {
     /// Forgets an unsent entry (the local copy is refreshed on the next lookup).
     public func dropOutboxEntry(_ seq: Int64) async throws {
         try await database.write { db in
-            let notDone = "seq = ? AND state != \(OutboxEntry.State.done.sql)"
-            let contactID = try String.fetchOne(db, sql: "SELECT contactID FROM outbox WHERE \(notDone)", arguments: [seq])
-            try db.execute(sql: "DELETE FROM outbox WHERE \(notDone)", arguments: [seq])
+            let notDone: SQL = "seq = \(seq) AND state != \(OutboxEntry.State.done)"
+            let contactID = try String.fetchOne(db, SQLRequest(literal: "SELECT contactID FROM outbox WHERE \(notDone)"))
+            try db.execute(literal: "DELETE FROM outbox WHERE \(notDone)")
             guard db.changesCount == 1 else { throw MinimoError(.notFound, message: "no unsent outbox entry \(seq)") }
             // The optimistic copy no longer reflects anything true: make it stale so it is refetched.
             if let contactID {
@@ -270,10 +271,10 @@ extension ContactStore {
         let rows = try await database.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                SQLRequest(literal: """
                     SELECT seq, priority, queuedByPid FROM outbox
-                    WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)) ORDER BY seq
-                    """
+                    WHERE state IN \(OutboxEntry.State.unsent) ORDER BY seq
+                    """)
             ).map { ($0["seq"] as Int64, RequestPriority(outboxName: $0["priority"]), $0["queuedByPid"] as Int32?) }
         }
         let me = getpid()
@@ -288,10 +289,7 @@ extension ContactStore {
     /// Entries not yet confirmed (pending, sending, refused, held), of every process: a count.
     public func unconfirmedOutboxCount() async throws -> Int {
         try await database.read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM outbox WHERE state IN \(OutboxEntry.State.sqlList([.pending, .sending, .failed, .conflict]))"
-            ) ?? 0
+            try Int.fetchOne(db, SQLRequest(literal: "SELECT COUNT(*) FROM outbox WHERE state IN \(OutboxEntry.State.unconfirmed)")) ?? 0
         }
     }
 

@@ -56,11 +56,10 @@ extension ContactStore {
     /// 10,000), each kind in queue order.
     public func outboxForReview(pendingLimit: Int = 200) async throws -> [OutboxEntry] {
         try await database.read { db in
-            let actionable = try OutboxEntry.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE state IN \(OutboxEntry.State.sqlList([.conflict, .failed])) ORDER BY seq")
-            let queued = try OutboxEntry.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)) ORDER BY seq LIMIT ?",
-                arguments: [max(0, pendingLimit)])
+            let actionable = try OutboxEntry.filter(OutboxEntry.State.actionable.contains(OutboxEntry.Columns.state))
+                .order(OutboxEntry.Columns.seq).fetchAll(db)
+            let queued = try OutboxEntry.filter(OutboxEntry.State.unsent.contains(OutboxEntry.Columns.state))
+                .order(OutboxEntry.Columns.seq).limit(max(0, pendingLimit)).fetchAll(db)
             return actionable + queued
         }
     }
@@ -69,12 +68,9 @@ extension ContactStore {
     /// detail pane marks the fields they change.
     public func outbox(contactID: ContactID) async throws -> [OutboxEntry] {
         try await database.read { db in
-            try OutboxEntry.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM outbox WHERE contactID = ? AND state IN \(OutboxEntry.State.sqlList([.pending, .sending, .failed, .conflict]))
-                    ORDER BY seq
-                    """, arguments: [contactID.rawValue])
+            try OutboxEntry.filter(OutboxEntry.Columns.contactID == contactID.rawValue)
+                .filter(OutboxEntry.State.unconfirmed.contains(OutboxEntry.Columns.state))
+                .order(OutboxEntry.Columns.seq).fetchAll(db)
         }
     }
 

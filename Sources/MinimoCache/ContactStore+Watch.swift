@@ -93,17 +93,19 @@ extension ContactStore {
             if watch.unsentEdits > 0 {
                 let entries = try db.cachedStatement(sql: """
                     SELECT state, COUNT(*) AS n FROM outbox WHERE state IN (\(placeholders))
-                    AND (contactID = ? OR (kind = 'upsert' AND contactID IS NULL AND lower(email) = ?)) GROUP BY state
+                    AND (contactID = ? OR (kind = ? AND contactID IS NULL AND lower(email) = ?)) GROUP BY state
                     """)
-                for entry in try Row.fetchAll(entries, arguments: StatementArguments(states.map(\.rawValue)) + [contactID.rawValue, emailKey]) {
+                let upsert = OutboxEntry.Kind.upsert
+                for entry in try Row.fetchAll(entries, arguments: StatementArguments(states) + [contactID.rawValue, upsert, emailKey]) {
                     if let state = OutboxEntry.State(rawValue: entry["state"]) { mark.outbox[state] = entry["n"] }
                 }
                 if (mark.outbox[.conflict] ?? 0) + (mark.outbox[.failed] ?? 0) > 0 {
                     let others = try db.cachedStatement(sql: """
-                        SELECT state, COUNT(*) AS n FROM outbox WHERE state IN \(OutboxEntry.State.sqlList([.conflict, .failed]))
+                        SELECT state, COUNT(*) AS n FROM outbox WHERE state IN (?, ?)
                         AND contactID = ? AND (queuedByPid IS NULL OR queuedByPid != ?) GROUP BY state
                         """)
-                    for entry in try Row.fetchAll(others, arguments: [contactID.rawValue, getpid()]) {
+                    let held = OutboxEntry.State.actionable
+                    for entry in try Row.fetchAll(others, arguments: [held[0], held[1], contactID.rawValue, getpid()]) {
                         if let state = OutboxEntry.State(rawValue: entry["state"]) { mark.heldForOthers[state] = entry["n"] }
                     }
                 }

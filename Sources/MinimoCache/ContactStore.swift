@@ -113,10 +113,11 @@ public final class ContactStore: Sendable {
                 // A contact we held under this email is gone (deleted, or renamed elsewhere),
                 // unless an unsent edit of ours restores it.
                 try db.execute(
-                    sql: """
-                        UPDATE contact SET deleted = 1 WHERE emailKey = ? AND contactID NOT IN
-                            (SELECT contactID FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)) AND kind = 'update' AND contactID IS NOT NULL)
-                        """, arguments: [key])
+                    literal: """
+                        UPDATE contact SET deleted = 1 WHERE emailKey = \(key) AND contactID NOT IN
+                            (SELECT contactID FROM outbox
+                             WHERE state IN \(OutboxEntry.State.unsent) AND kind = \(OutboxEntry.Kind.update) AND contactID IS NOT NULL)
+                        """)
             }
             await persistExchanges()
             return nil
@@ -194,7 +195,7 @@ public final class ContactStore: Sendable {
                 fetchedAt = excluded.fetchedAt, deleted = excluded.deleted
             """)
         let forget = try db.cachedStatement(sql: "DELETE FROM missing_email WHERE emailKey = ?")
-        let unsent = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)))")
+        let unsent = try OutboxEntry.filter(OutboxEntry.State.unsent.contains(OutboxEntry.Columns.state)).isEmpty(db) == false
         let overlay = overlayUnsent && unsent == true
         for fetched in contacts {
             let contact = overlay ? try withUnsentEdits(fetched, in: db) : fetched
@@ -212,11 +213,11 @@ public final class ContactStore: Sendable {
     static func withUnsentEdits(_ contact: Contact, in db: Database) throws -> Contact {
         let entries = try Row.fetchAll(
             db,
-            sql: """
-                SELECT kind, body FROM outbox WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent))
-                AND (contactID = ? OR (kind = 'upsert' AND contactID IS NULL AND lower(email) = ?)) ORDER BY seq
-                """,
-            arguments: [contact.id.rawValue, contact.email.map(emailKey)])
+            SQLRequest(literal: """
+                SELECT kind, body FROM outbox WHERE state IN \(OutboxEntry.State.unsent)
+                AND (contactID = \(contact.id.rawValue) OR (kind = \(OutboxEntry.Kind.upsert) AND contactID IS NULL AND lower(email) = \(contact.email.map(emailKey))))
+                ORDER BY seq
+                """))
         guard !entries.isEmpty else { return contact }
         var fields = contact.fields
         for entry in entries {
@@ -318,8 +319,9 @@ public final class ContactStore: Sendable {
         try await database.write { db in
             try db.execute(sql: """
                 DELETE FROM contact; DELETE FROM missing_email; DELETE FROM field_definition;
-                DELETE FROM exchange; DELETE FROM sync_state; DELETE FROM outbox WHERE state = \(OutboxEntry.State.done.sql);
+                DELETE FROM exchange; DELETE FROM sync_state;
                 """)
+            try OutboxEntry.filter(OutboxEntry.Columns.state == OutboxEntry.State.done).deleteAll(db)
         }
         try await database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
         database.tightenPermissions()

@@ -84,16 +84,16 @@ public struct OutboxEntry: Sendable, Hashable, Identifiable {
 extension OutboxEntry.State {
     /// What a drain sends: not yet confirmed, and neither refused nor held.
     public static let unsent: [Self] = [.pending, .sending]
-
-    /// The state as an SQL string literal. The enum is the one place the names are spelled:
-    /// queries interpolate this (or bind `rawValue`) rather than write `'pending'` by hand.
-    var sql: String { "'\(rawValue)'" }
-
-    /// `('pending', 'sending')`: a list for `state IN ...`.
-    static func sqlList(_ states: some Sequence<Self>) -> String {
-        "(" + states.map(\.sql).joined(separator: ", ") + ")"
-    }
+    /// Not yet confirmed by the server: unsent, refused or held.
+    public static let unconfirmed: [Self] = [.pending, .sending, .failed, .conflict]
+    /// Waiting for a person's decision: held or refused.
+    public static let actionable: [Self] = [.conflict, .failed]
 }
+
+/// Stored as their names, always bound as statement arguments: no state or kind is spelled
+/// inside an SQL string (`state = \(OutboxEntry.State.pending)` in an SQL literal, or `:state`).
+extension OutboxEntry.State: DatabaseValueConvertible {}
+extension OutboxEntry.Kind: DatabaseValueConvertible {}
 
 /// Which process is sending an outbox entry, and until when it may.
 ///
@@ -145,7 +145,18 @@ public struct OutboxClaim: Sendable, Hashable {
     }
 }
 
-extension OutboxEntry: FetchableRecord {
+extension OutboxEntry: FetchableRecord, TableRecord {
+    public static let databaseTableName = "outbox"
+
+    /// Read as strings through `rawValue` (see `init(row:)`): a state a newer minimo wrote is
+    /// not a crash here.
+    public enum Columns {
+        public static let seq = Column("seq")
+        public static let state = Column("state")
+        public static let contactID = Column("contactID")
+        public static let batch = Column("batch")
+    }
+
     public init(row: Row) throws {
         func json(_ column: String) -> JSONValue? {
             (row[column] as Data?).flatMap { try? JSONValue.parse($0) }

@@ -161,10 +161,10 @@ struct OutboxSender: Sendable {
         let rows = try await store.database.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
+                SQLRequest(literal: """
                     SELECT seq, contactID, email, priority, batch, queuedByPid FROM outbox
-                    WHERE state IN \(OutboxEntry.State.sqlList(OutboxEntry.State.unsent)) ORDER BY seq
-                    """
+                    WHERE state IN \(OutboxEntry.State.unsent) ORDER BY seq
+                    """)
             ).map { row in
                 Queued(
                     seq: row["seq"], contactID: row["contactID"], emailKey: (row["email"] as String?).map(ContactStore.emailKey),

@@ -330,10 +330,10 @@ import Testing
         try await store.database.write { db in
             try db.execute(
                 sql: """
-                    UPDATE outbox SET state = \(OutboxEntry.State.sending.sql), claimPid = ?, claimToken = ?, claimUntil = ?,
+                    UPDATE outbox SET state = ?, claimPid = ?, claimToken = ?, claimUntil = ?,
                         attempts = attempts + 1
                     WHERE seq = ?
-                    """, arguments: [pid, token, until.timeIntervalSince1970, seq])
+                    """, arguments: [OutboxEntry.State.sending, pid, token, until.timeIntervalSince1970, seq])
         }
     }
 
