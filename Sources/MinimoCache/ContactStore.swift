@@ -240,44 +240,6 @@ public final class ContactStore: Sendable {
 
     // MARK: - Search
 
-    // MARK: - Field definitions
-
-    /// Custom field definitions: cached for the TTL, fetched when older or when `refresh`.
-    public func fieldDefinitions(refresh: Bool = false) async throws -> [CustomFieldDefinition] {
-        let now = clock.now()
-        if !refresh {
-            let rows = try await database.read { db in
-                try Row.fetchAll(db, sql: "SELECT json, fetchedAt FROM field_definition ORDER BY position")
-                    .map { ($0["json"] as Data, $0["fetchedAt"] as Double) }
-            }
-            if let first = rows.first, now.timeIntervalSince1970 - first.1 < policy.ttl {
-                return rows.compactMap { try? CustomFieldDefinition.decode(JSONValue.parse($0.0)) }
-            }
-        }
-        let definitions: [CustomFieldDefinition]
-        do {
-            definitions = try await client.customFields().value
-        } catch {
-            await persistExchanges()
-            throw error
-        }
-        await persistExchanges()
-        try await storeDefinitions(definitions, fetchedAt: now)
-        return definitions
-    }
-
-    /// Replaces the cached definitions with `definitions`, fetched at `fetchedAt`.
-    func storeDefinitions(_ definitions: [CustomFieldDefinition], fetchedAt: Date) async throws {
-        try await database.write { db in
-            try db.execute(sql: "DELETE FROM field_definition")
-            for (position, definition) in definitions.enumerated() {
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO field_definition(key, position, json, fetchedAt) VALUES (?, ?, ?, ?)",
-                    arguments: [definition.key, position, definition.json.serialized(), fetchedAt.timeIntervalSince1970])
-            }
-        }
-    }
-
     // MARK: - Housekeeping
 
     public func stats() async throws -> CacheStats {
@@ -325,28 +287,5 @@ public final class ContactStore: Sendable {
         }
         try await database.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") }
         database.tightenPermissions()
-    }
-}
-
-extension CustomFieldDefinition {
-    /// The stored form of a definition (camelCase, as the API documents creation).
-    var json: JSONValue {
-        var object: [String: JSONValue] = [
-            "key": .string(key), "displayName": .string(displayName), "type": .string(type.description),
-            "visibility": .bool(visible),
-        ]
-        if let id { object["id"] = .string(id) }
-        if let category { object["category"] = .string(category) }
-        if let source { object["source"] = .string(source) }
-        if !allowedValues.isEmpty { object["values"] = .array(allowedValues.map(JSONValue.string)) }
-        return .object(object)
-    }
-
-    static func decode(_ json: JSONValue) throws -> CustomFieldDefinition {
-        CustomFieldDefinition(
-            id: json["id"]?.stringValue, key: json["key"]?.stringValue ?? "", displayName: json["displayName"]?.stringValue,
-            type: FieldType(json["type"]?.stringValue ?? "text"), category: json["category"]?.stringValue,
-            visible: json["visibility"]?.boolValue ?? true, source: json["source"]?.stringValue,
-            allowedValues: json["values"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 }
