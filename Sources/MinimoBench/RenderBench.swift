@@ -28,8 +28,8 @@ struct RenderBench: AsyncParsableCommand {
         var contact = syntheticContact(1, &random)
         contact.customFields = custom
         state.contact = contact
-        state.contactSource = .network
-        state.contactFetchedAt = now
+        state.detail.source = .network
+        state.detail.fetchedAt = now
         state.definitions = (0..<30).map { CustomFieldDefinition(key: "FIELD_\($0)", displayName: "Field \($0)", type: .text) }
         state.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 100, remaining: 87, resetAt: now.addingTimeInterval(34), observedAt: now), waitingUntil: nil, queued: 0)

@@ -53,8 +53,8 @@ extension AppState {
         case .previousPane: focus = focus.previous
         case .redraw: forceRedraw = true
         case .raw:
-            rawView.toggle()
-            rawScroll = 0
+            detail.rawView.toggle()
+            detail.rawScroll = 0
             return contact.map { [.loadExchanges($0)] } ?? []
         case .log:
             overlay = .log(selection: max(0, log.count - 1))
@@ -74,7 +74,7 @@ extension AppState {
         case .outbox: return openOutbox()
         case .copyCurl:
             // The raw view's request, to run again in a shell.
-            guard rawView, let last = exchanges.last else {
+            guard detail.rawView, let last = exchanges.last else {
                 flash = "\(bindings.label(.copyCurl, in: .global)) copies a request as curl: in the raw view (\(bindings.label(.raw, in: .global)))"
                     + " or the request log (\(bindings.label(.log, in: .global)))"
                 return []
@@ -101,17 +101,17 @@ extension AppState {
 
     /// A move in the focused pane, or in the raw view when it covers the contact's panes.
     mutating func move(_ action: KeyAction) {
-        if rawView, focus == .detail || focus == .fields || focus == .consent {
-            rawScroll = Self.moved(rawScroll, action, count: rawScrollLimit + 1, page: max(1, size.rows - 6)) ?? rawScroll
+        if detail.rawView, focus == .detail || focus == .fields || focus == .consent {
+            detail.rawScroll = Self.moved(detail.rawScroll, action, count: rawScrollLimit + 1, page: max(1, size.rows - 6)) ?? detail.rawScroll
             return
         }
         switch focus {
         case .results:
             list.selection = Self.moved(list.selection, action, count: list.results.count, page: max(1, size.rows - 8)) ?? list.selection
         case .fields:
-            fieldSelection = Self.moved(fieldSelection, action, count: fieldRows.count, page: 5) ?? fieldSelection
+            detail.fieldSelection = Self.moved(detail.fieldSelection, action, count: fieldRows.count, page: 5) ?? detail.fieldSelection
         case .consent:
-            consentSelection = Self.moved(consentSelection, action, count: 2, page: 1) ?? consentSelection
+            detail.consentSelection = Self.moved(detail.consentSelection, action, count: 2, page: 1) ?? detail.consentSelection
         case .search, .detail:
             break
         }
@@ -150,16 +150,16 @@ extension AppState {
         let rows = fieldRows
         switch action {
         case .edit:
-            guard rows.indices.contains(fieldSelection) else { return [] }
-            let row = rows[fieldSelection]
+            guard rows.indices.contains(detail.fieldSelection) else { return [] }
+            let row = rows[detail.fieldSelection]
             let text = row.status == .deleted ? "" : FieldValueParser.editableText(row.value)
             editing = FieldEditing(key: row.key, stage: .value, editor: LineEditor(text: text))
         case .add:
             guard contact != nil else { return [] }
             editing = FieldEditing(key: "", stage: .key, editor: LineEditor())
         case .delete:
-            guard rows.indices.contains(fieldSelection) else { return [] }
-            overlay = .confirmDelete(key: rows[fieldSelection].key)
+            guard rows.indices.contains(detail.fieldSelection) else { return [] }
+            overlay = .confirmDelete(key: rows[detail.fieldSelection].key)
         default:
             break
         }
@@ -171,7 +171,7 @@ extension AppState {
         edit.undoStack.append(.consent(previous: edit.consent))
         let current = effectiveConsent
         let server = contact?.marketingConsent
-        if consentSelection == 0 {
+        if detail.consentSelection == 0 {
             let flipped = !(current.email ?? false)
             edit.consent.email = flipped == server?.email ? nil : flipped
         } else {

@@ -77,16 +77,16 @@ extension AppState {
                 overlay = .outbox(cursor)
             }
         case .contactOutboxLoaded(let id, let entries):
-            if contact?.id == id { contactOutbox = entries }
+            if contact?.id == id { detail.outbox = entries }
         case .outboxResolved(let message, let isError, let resolved):
             if isError { lastError = message } else { flash = message; lastError = nil }
             // The view and the counts follow at once, not at the next tick.
             var effects: [AppEffect] = [.loadOutbox, .watchCache(contact?.id)]
             if let resolved, resolved.id == contact?.id, !hasUnsavedChanges {
                 contact = resolved
-                contactSource = .network
-                contactFetchedAt = now
-                externalChange = nil
+                detail.source = .network
+                detail.fetchedAt = now
+                detail.externalChange = nil
             }
             if let contact { effects += [.loadContactOutbox(contact.id), .loadExchanges(contact)] }
             return effects
@@ -116,16 +116,16 @@ extension AppState {
         }
         overlay = nil
         contact = fresh
-        contactSource = .network
-        contactFetchedAt = now
-        externalChange = nil
-        heldReload = nil
+        detail.source = .network
+        detail.fetchedAt = now
+        detail.externalChange = nil
+        detail.heldReload = nil
         pending = nil
         edit.fields = [:]
         edit.consent = MarketingConsent()
         edit.undoStack = []
         editing = nil
-        rawView = false
+        detail.rawView = false
         let changes = entry.changes
         for change in changes {
             if let key = change.fieldKey {
@@ -147,7 +147,7 @@ extension AppState {
         focus = .fields
         let focusChange = changes.first { $0.conflicting && $0.fieldKey != nil } ?? changes.first { $0.fieldKey != nil }
         if let focusChange, let key = focusChange.fieldKey {
-            if let index = fieldRows.firstIndex(where: { $0.key == key }) { fieldSelection = index }
+            if let index = fieldRows.firstIndex(where: { $0.key == key }) { detail.fieldSelection = index }
             let start = entry.state == .conflict ? (fresh.customFields[key] ?? .null) : focusChange.mine
             editing = FieldEditing(key: key, stage: .value, editor: LineEditor(text: FieldValueParser.editableText(start)))
             flash = entry.state == .conflict

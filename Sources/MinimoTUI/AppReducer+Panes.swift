@@ -72,7 +72,7 @@ extension AppState {
                 switch FieldValueParser.parse(editing.editor.text, definition: definition(for: editing.key), original: original) {
                 case .success(let value):
                     setDraft(editing.key, value == original ? nil : value)
-                    if let index = fieldRows.firstIndex(where: { $0.key == editing.key }) { fieldSelection = index }
+                    if let index = fieldRows.firstIndex(where: { $0.key == editing.key }) { detail.fieldSelection = index }
                     self.editing = nil
                 case .failure(let error):
                     editing.error = error.message

@@ -10,20 +10,20 @@ extension AppState {
     /// or save is on its way (whose answer, when it comes, is at least as new).
     mutating func considerReload(_ reloaded: Contact, fetchedAt: Date, _ change: CacheChange, wasHeld: Bool) -> [AppEffect] {
         guard let shown = contact, shown.id == reloaded.id else {
-            if externalChange == .held { externalChange = nil }
+            if detail.externalChange == .held { detail.externalChange = nil }
             return []
         }
         if pending != nil {
-            heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
+            detail.heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
             return []
         }
         if reloaded == shown {
             // The same values: at most another process fetched them again, or one of its edits
             // of this contact changed state.
-            if externalChange == .held { externalChange = change.byOtherProcess ? .reloaded : nil }
-            if change.byOtherProcess, fetchedAt > (contactFetchedAt ?? .distantPast) {
-                contactFetchedAt = fetchedAt
-                contactSource = .freshCache
+            if detail.externalChange == .held { detail.externalChange = change.byOtherProcess ? .reloaded : nil }
+            if change.byOtherProcess, fetchedAt > (detail.fetchedAt ?? .distantPast) {
+                detail.fetchedAt = fetchedAt
+                detail.source = .freshCache
             }
             if change.byOtherProcess, let note = change.outboxNote {
                 flash = "another process's edit \(note): \(keyLabel(.outbox)) to resolve"
@@ -33,8 +33,8 @@ extension AppState {
         }
         if isEditingContact {
             // Never over the user's unsaved changes: say so, and show it once they are done.
-            heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
-            externalChange = .held
+            detail.heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
+            detail.externalChange = .held
             flash = (change.byOtherProcess ? "changed by another process" : "a newer copy was cached")
                 + "; your edits are kept until saved or undone"
             lastError = nil
@@ -46,10 +46,10 @@ extension AppState {
     /// Shows the open contact as another process (or a refresh of this one) left it in the cache.
     mutating func showReloaded(_ reloaded: Contact, fetchedAt: Date, _ change: CacheChange, afterEdit: Bool) -> [AppEffect] {
         contact = reloaded
-        contactSource = .freshCache
-        contactFetchedAt = fetchedAt
-        externalChange = change.byOtherProcess ? .reloaded : nil
-        fieldSelection = min(fieldSelection, max(0, fieldRows.count - 1))
+        detail.source = .freshCache
+        detail.fetchedAt = fetchedAt
+        detail.externalChange = change.byOtherProcess ? .reloaded : nil
+        detail.fieldSelection = min(detail.fieldSelection, max(0, fieldRows.count - 1))
         // The status bar gives a message about 25 columns on an 80-column terminal: the news first.
         if afterEdit {
             flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"

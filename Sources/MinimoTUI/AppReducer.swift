@@ -10,8 +10,8 @@ extension AppState {
         var effects = reduceAction(action)
         // A copy another process changed, held while the user was editing: shown as soon as
         // the unsaved changes are saved or undone.
-        if let held = heldReload, !isEditingContact, pending == nil {
-            heldReload = nil
+        if let held = detail.heldReload, !isEditingContact, pending == nil {
+            detail.heldReload = nil
             effects += considerReload(held.contact, fetchedAt: held.fetchedAt, held.change, wasHeld: true)
         }
         return effects
@@ -52,20 +52,20 @@ extension AppState {
                 flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a edit.fields"
             }
             contact = lookup.contact
-            contactSource = lookup.source
-            contactFetchedAt = now.addingTimeInterval(-lookup.age)
+            detail.source = lookup.source
+            detail.fetchedAt = now.addingTimeInterval(-lookup.age)
             pending = nil
             lastError = nil
             // Loaded here, so as current as the cache: nothing changed elsewhere is pending.
-            externalChange = nil
-            heldReload = nil
+            detail.externalChange = nil
+            detail.heldReload = nil
             if isNewContact {
-                contactOutbox = []
+                detail.outbox = []
                 edit.fields = [:]
                 edit.consent = MarketingConsent()
                 edit.undoStack = []
-                fieldSelection = 0
-                rawScroll = 0
+                detail.fieldSelection = 0
+                detail.rawScroll = 0
                 editing = nil
                 effects.append(.loadDraft(lookup.contact.id))
             }
@@ -96,12 +96,12 @@ extension AppState {
             if isError { lastError = message } else { flash = message; lastError = nil }
             if let saved {
                 contact = saved
-                contactSource = .network
-                contactFetchedAt = now
+                detail.source = .network
+                detail.fetchedAt = now
                 // Read from the cache after the send: it holds any change held meanwhile.
-                if let held = heldReload {
-                    externalChange = held.change.byOtherProcess ? .reloaded : nil
-                    heldReload = nil
+                if let held = detail.heldReload {
+                    detail.externalChange = held.change.byOtherProcess ? .reloaded : nil
+                    detail.heldReload = nil
                 }
             }
             if let contact { return [.loadExchanges(contact), .loadContactOutbox(contact.id)] }
@@ -189,7 +189,7 @@ extension AppState {
     }
 
     func copySelection() -> [AppEffect] {
-        if rawView, let last = exchanges.last {
+        if detail.rawView, let last = exchanges.last {
             return [.copy(String(decoding: last.responseBody, as: UTF8.self))]
         }
         switch focus {
@@ -197,7 +197,7 @@ extension AppState {
             if list.results.indices.contains(list.selection), let email = list.results[list.selection].email { return [.copy(email)] }
         case .fields:
             let rows = fieldRows
-            if rows.indices.contains(fieldSelection) { return [.copy(FieldValueParser.editableText(rows[fieldSelection].value))] }
+            if rows.indices.contains(detail.fieldSelection) { return [.copy(FieldValueParser.editableText(rows[detail.fieldSelection].value))] }
         default:
             if let email = contact?.email { return [.copy(email)] }
         }

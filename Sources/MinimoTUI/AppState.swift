@@ -70,6 +70,26 @@ public struct CacheChange: Sendable, Hashable {
     }
 }
 
+/// The open contact's panes (detail, fields, consent, raw view), beside the contact itself.
+public struct ContactDetail: Sendable {
+    /// Where the shown copy came from, and when it was fetched.
+    public var source: LookupSource?
+    public var fetchedAt: Date?
+    public var fieldSelection = 0
+    public var consentSelection = 0
+    /// The raw view (`r`) covers the contact's panes, scrolled this far.
+    public var rawView = false
+    public var rawScroll = 0
+    /// The open contact's unsent edits: the fields pane marks the fields they change.
+    public var outbox: [OutboxEntry] = []
+    /// Another process changed the open contact since this screen loaded it.
+    public var externalChange: ExternalChange?
+    /// Its newer copy, while unsaved changes keep it from being shown.
+    public var heldReload: HeldReload?
+
+    public init() {}
+}
+
 /// The open contact was changed in the cache by someone other than this screen.
 public enum ExternalChange: Sendable, Hashable {
     /// The newer copy is shown.
@@ -108,19 +128,16 @@ public struct AppState: Sendable {
     public var lookupFailure: (email: String, message: String)?
 
     public var contact: Contact?
-    public var contactSource: LookupSource?
-    public var contactFetchedAt: Date?
+    /// How the open contact is shown: where it came from, the selections in its panes, the raw
+    /// view, its unsent edits and any newer copy another process cached.
+    public var detail = ContactDetail()
     public var definitions: [CustomFieldDefinition] = []
 
     /// The unsaved changes of the open contact, and how to undo them.
     public var edit = EditDraft()
-    public var fieldSelection = 0
-    public var consentSelection = 0
     public var editing: FieldEditing?
 
     public var overlay: Overlay?
-    public var rawView = false
-    public var rawScroll = 0
     public var overlayScroll = 0
     /// Exchanges of the open contact, oldest first (the raw view shows the last).
     public var exchanges: [RawExchange] = []
@@ -133,14 +150,8 @@ public struct AppState: Sendable {
     public var unsentEdits = 0
     /// The shared cache as the last watch saw it.
     public var cacheWatch: CacheWatch?
-    /// Another process changed the open contact since this screen loaded it.
-    public var externalChange: ExternalChange?
-    /// Its newer copy, while unsaved changes keep it from being shown.
-    public var heldReload: HeldReload?
     /// The outbox view's entries: held conflicts and refused edits, then those still queued.
     public var outboxEntries: [OutboxEntry] = []
-    /// The open contact's unsent edits: the fields pane marks the fields they change.
-    public var contactOutbox: [OutboxEntry] = []
     /// This session's notices and errors, oldest first (`:messages`).
     public var messages: [SessionMessage] = []
     /// The bulk edit being sent, followed in the status bar.

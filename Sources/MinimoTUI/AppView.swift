@@ -23,7 +23,7 @@ public enum AppView {
         var cursor: (row: Int, column: Int)?
         cursor = PaneViews.search(state, in: layout.search, lines: lines, on: &canvas) ?? cursor
         PaneViews.results(state, in: layout.results, lines: lines, on: &canvas)
-        if state.rawView {
+        if state.detail.rawView {
             RawExchangeView.pane(state, in: layout.right, lines: lines, on: &canvas)
         } else {
             PaneViews.detail(state, in: layout.detail, lines: lines, on: &canvas)
@@ -139,7 +139,7 @@ enum PaneViews {
             return
         }
         var trailing = ""
-        if let source = state.contactSource, let fetchedAt = state.contactFetchedAt {
+        if let source = state.detail.source, let fetchedAt = state.detail.fetchedAt {
             let age = AppView.age(state.now.timeIntervalSince(fetchedAt))
             switch source {
             case .network: trailing = "from API · \(age) ago"
@@ -147,7 +147,7 @@ enum PaneViews {
             case .staleCache: trailing = "STALE · \(age) old · revalidating"
             }
         }
-        switch state.externalChange {
+        switch state.detail.externalChange {
         case .reloaded?: trailing = "updated by another process · " + trailing
         case .held?: trailing = "changed elsewhere · your edits kept"
         case nil: break
@@ -204,13 +204,13 @@ enum PaneViews {
         }
         let labelWidth = min(max(8, rows.map { TerminalText.displayWidth(TerminalText.sanitize($0.label)) }.max() ?? 8), inner.width / 3)
         let height = inner.height - editingLines
-        let top = scrollTop(selection: state.fieldSelection, height: height, count: rows.count)
+        let top = scrollTop(selection: state.detail.fieldSelection, height: height, count: rows.count)
         for line in 0..<height {
             let index = top + line
             guard rows.indices.contains(index) else { break }
             let row = rows[index]
             let y = line + editingLines
-            let selected = index == state.fieldSelection && focused
+            let selected = index == state.detail.fieldSelection && focused
             let marker: (String, CellStyle) = switch row.status {
             case .unchanged: (" ", .normal)
             case .changed: ("*", .warning)

@@ -50,7 +50,7 @@ extension AppState {
 
     /// The open contact's unsent edit of `key`, the newest (the value shown is its value).
     func unsentChange(ofField key: String) -> (entry: OutboxEntry, change: OutboxChange)? {
-        for entry in contactOutbox.reversed() {
+        for entry in detail.outbox.reversed() {
             if let change = entry.changes.first(where: { $0.fieldKey == key }) { return (entry, change) }
         }
         return nil

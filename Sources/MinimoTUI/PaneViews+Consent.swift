@@ -10,8 +10,8 @@ extension PaneViews {
         guard let contact = state.contact, inner.height > 0 else { return }
         let server = contact.marketingConsent
         let channels = [
-            ConsentChannelRow(name: "Email", server: server?.email, unsaved: state.edit.consent.email, selected: state.consentSelection == 0),
-            ConsentChannelRow(name: "WhatsApp", server: server?.whatsapp, unsaved: state.edit.consent.whatsapp, selected: state.consentSelection == 1),
+            ConsentChannelRow(name: "Email", server: server?.email, unsaved: state.edit.consent.email, selected: state.detail.consentSelection == 0),
+            ConsentChannelRow(name: "WhatsApp", server: server?.whatsapp, unsaved: state.edit.consent.whatsapp, selected: state.detail.consentSelection == 1),
         ]
         for (index, channel) in channels.enumerated() where index < inner.height {
             let value = channel.unsaved ?? channel.server

@@ -60,7 +60,7 @@ enum RawExchangeView {
     }
 
     static func pane(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
-        draw(state.exchanges.last, scroll: state.rawScroll, title: "Raw · \(state.keyLabel(.raw)) to close · \(state.keyLabel(.copy)) copies the body", in: rect,
+        draw(state.exchanges.last, scroll: state.detail.rawScroll, title: "Raw · \(state.keyLabel(.raw)) to close · \(state.keyLabel(.copy)) copies the body", in: rect,
              focused: state.focus != .search && state.focus != .results, lines: lines, on: &canvas)
     }
 }

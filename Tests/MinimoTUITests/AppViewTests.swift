@@ -24,8 +24,8 @@ import Testing
             waitingUntil: nil, queued: 0)
         if let contact {
             state.contact = contact
-            state.contactSource = .network
-            state.contactFetchedAt = Self.now.addingTimeInterval(-3)
+            state.detail.source = .network
+            state.detail.fetchedAt = Self.now.addingTimeInterval(-3)
         }
         state.definitions = [
             CustomFieldDefinition(key: "COMPANY", displayName: "Company", type: .text, category: "Company Info"),
@@ -128,8 +128,8 @@ import Testing
 
     @Test func detailPaneSaysWhereTheDataCameFrom() {
         var state = state(contact: contact())
-        state.contactSource = .staleCache
-        state.contactFetchedAt = Self.now.addingTimeInterval(-400)
+        state.detail.source = .staleCache
+        state.detail.fetchedAt = Self.now.addingTimeInterval(-400)
         var canvas = GridCanvas(columns: 64, rows: 6)
         PaneViews.detail(state, in: Rect(column: 0, row: 0, width: 64, height: 6), lines: .unicode, on: &canvas)
         #expect(canvas.lines() == [
@@ -163,7 +163,7 @@ import Testing
             responseBody: Data(#"{"data":{"id":42,"vip":true}}"#.utf8), duration: 0.012,
             quotaAfter: QuotaSnapshot(limit: 100, remaining: 86, resetAt: nil, observedAt: Self.now), error: nil, attempt: 1)
         var state = state(contact: contact())
-        state.rawView = true
+        state.detail.rawView = true
         state.exchanges = [exchange]
         var canvas = GridCanvas(columns: 90, rows: 16)
         RawExchangeView.pane(state, in: Rect(column: 0, row: 0, width: 90, height: 16), lines: .unicode, on: &canvas)
@@ -232,7 +232,7 @@ import Testing
     @Test func aNumberStaysANumberAndBadInputIsRefusedInPlace() {
         var state = opened()
         let seats = state.fieldRows.firstIndex { $0.key == "seats" }!
-        state.fieldSelection = seats
+        state.detail.fieldSelection = seats
         _ = state.reduce(.key(.character("e")))
         _ = state.reduce(.key(.control("u")))
         for character in "many" { _ = state.reduce(.key(.character(character))) }
@@ -249,7 +249,7 @@ import Testing
 
     @Test func saveSendsOnlyWhatChangedAfterReview() {
         var state = opened()
-        state.fieldSelection = state.fieldRows.firstIndex { $0.key == "plan" }!
+        state.detail.fieldSelection = state.fieldRows.firstIndex { $0.key == "plan" }!
         _ = state.reduce(.key(.character("d")))
         _ = state.reduce(.key(.character("y")))
         #expect(state.edit.fields == ["plan": .null])

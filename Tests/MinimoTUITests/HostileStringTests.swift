@@ -311,14 +311,14 @@ struct ScreenCheck {
         let status = main.text(row: layout.status.row, from: 0, to: state.size.columns)
         #expect(status.contains("error: HTTP 422:"))
 
-        state.rawView = true
+        state.detail.rawView = true
         state.focus = .detail
         var raw = GridCanvas(size: state.size)
         AppView.render(state, on: &raw)
         let rawCheck = ScreenCheck(canvas: raw, panes: [layout.search, layout.results, layout.right])
         #expect(rawCheck.problems.isEmpty, "raw view: \(rawCheck.problems.prefix(5))")
 
-        state.rawView = false
+        state.detail.rawView = false
         state.size = TerminalSize(columns: 80, rows: 24)
         state.edit.fields = ["note": .string(text), text: .string(text)]
         state.overlay = .saveReview
@@ -413,8 +413,8 @@ struct ScreenCheck {
             id: ContactID(text), email: text, phone: text, status: text, source: text, customFields: fields, company: .string(text),
             marketingConsent: .init(email: true, whatsapp: nil), firstName: text, lastName: text, createdAt: text,
             fields: ["id": .string(text), "email": .string(text), "custom_fields": .object(fields), "nickname": .string(text), text: .string(text)])
-        state.contactSource = .network
-        state.contactFetchedAt = Self.now.addingTimeInterval(-3)
+        state.detail.source = .network
+        state.detail.fetchedAt = Self.now.addingTimeInterval(-3)
         state.focus = .fields
         state.definitions = [CustomFieldDefinition(key: "note", displayName: text, type: .text)]
         state.list.results = [

@@ -45,7 +45,7 @@ import Testing
     }
 
     func typeDraft(_ state: inout AppState, seats: String) {
-        state.fieldSelection = state.fieldRows.firstIndex { $0.key == "seats" }!
+        state.detail.fieldSelection = state.fieldRows.firstIndex { $0.key == "seats" }!
         _ = state.reduce(.key(.character("e")))
         _ = state.reduce(.key(.control("u")))
         for character in seats { _ = state.reduce(.key(.character(character))) }
@@ -80,7 +80,7 @@ import Testing
                 == [.loadExchanges(newer), .loadContactOutbox("7")])
         #expect(state.contact?.customFields["plan"] == "pro")
         #expect(state.flash == "updated by another minimo process")
-        #expect(state.externalChange == .reloaded)
+        #expect(state.detail.externalChange == .reloaded)
         let text = screen(state)
         #expect(text.contains("\"pro\""))
         #expect(text.contains("updated by another process"))
@@ -96,7 +96,7 @@ import Testing
         _ = state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: false)))
         #expect(state.contact?.customFields["plan"] == "pro")
         #expect(state.flash == "reloaded: a newer copy was cached")
-        #expect(state.externalChange == nil)
+        #expect(state.detail.externalChange == nil)
     }
 
     @Test func theSameValuesFetchedAgainElsewhereOnlyRenewTheAge() {
@@ -104,8 +104,8 @@ import Testing
         _ = state.reduce(.cacheWatched(watch(digest: 1, fetchedAt: 1_800_000_060), ownWork: false))
         _ = state.reduce(.contactReloaded(contact(), fetchedAt: Self.now.addingTimeInterval(60), CacheChange(byOtherProcess: true)))
         #expect(state.flash == nil)
-        #expect(state.contactFetchedAt == Self.now.addingTimeInterval(60))
-        #expect(state.contactSource == .freshCache)
+        #expect(state.detail.fetchedAt == Self.now.addingTimeInterval(60))
+        #expect(state.detail.source == .freshCache)
     }
 
     @Test func unsavedChangesAreNeverOverwrittenOnlyTold() {
@@ -120,7 +120,7 @@ import Testing
         // The screen still shows what the user is editing, and says what happened.
         #expect(state.contact?.customFields["plan"] == "free")
         #expect(state.edit.fields == ["seats": .int(12)])
-        #expect(state.externalChange == .held)
+        #expect(state.detail.externalChange == .held)
         #expect(state.flash == "changed by another process; your edits are kept until saved or undone")
         #expect(screen(state).contains("changed elsewhere · your edits kept"))
 
@@ -128,14 +128,14 @@ import Testing
         _ = state.reduce(.key(.character("u")))
         #expect(state.edit.fields.isEmpty)
         #expect(state.contact?.customFields["plan"] == "pro")
-        #expect(state.heldReload == nil)
-        #expect(state.externalChange == .reloaded)
+        #expect(state.detail.heldReload == nil)
+        #expect(state.detail.externalChange == .reloaded)
         #expect(state.flash == "showing another minimo process's change")
     }
 
     @Test func aFieldBeingTypedIsLeftAloneUntilTheEditEnds() {
         var state = opened()
-        state.fieldSelection = state.fieldRows.firstIndex { $0.key == "seats" }!
+        state.detail.fieldSelection = state.fieldRows.firstIndex { $0.key == "seats" }!
         _ = state.reduce(.key(.character("e")))
         _ = state.reduce(.key(.character("9")))
         _ = state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
@@ -157,8 +157,8 @@ import Testing
         let saved = contact(plan: "pro", seats: 12)
         _ = state.reduce(.saveFinished(contact: saved, message: "saved: PUT /contacts/7 → 200", isError: false, unsent: 0))
         #expect(state.contact == saved)
-        #expect(state.heldReload == nil)
-        #expect(state.externalChange == .reloaded)
+        #expect(state.detail.heldReload == nil)
+        #expect(state.detail.externalChange == .reloaded)
     }
 
     @Test func aReloadDuringThisScreensOwnLookupWaitsForItsAnswer() {
@@ -171,7 +171,7 @@ import Testing
         // The lookup answers with the newest copy: that one shows, and the held one is dropped.
         _ = state.reduce(.contactLoaded(ContactLookup(contact: contact(plan: "enterprise"), source: .network, age: 0)))
         #expect(state.contact?.customFields["plan"] == "enterprise")
-        #expect(state.heldReload == nil)
+        #expect(state.detail.heldReload == nil)
 
         // The lookup fails instead: the held copy shows then.
         var failing = opened()
@@ -179,7 +179,7 @@ import Testing
         _ = failing.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
         _ = failing.reduce(.contactFailed(email: "a@b.it", message: "no answer", offline: true))
         #expect(failing.contact?.customFields["plan"] == "pro")
-        #expect(failing.externalChange == .reloaded)
+        #expect(failing.detail.externalChange == .reloaded)
     }
 
     @Test func anotherProcessesEditOfThisContactRefusedOrHeldIsNoticed() {
