@@ -25,6 +25,11 @@ struct QuotaBook: Sendable, Equatable {
     var blockedUntil: Date?
     var leases: [Lease] = []
 
+    /// How long after a window's reset a request sent in it may still reach the server (longer
+    /// than any request's timeout, 15 s by default): until then the next window's first request
+    /// goes alone, and its answer tells what is left.
+    static let stragglerHorizon: Double = 30
+
     /// How many leases one book can hold: far above any real limit's concurrency; past it
     /// requests wait for a lease to be returned.
     static let maxLeases = 64
@@ -39,7 +44,17 @@ struct QuotaBook: Sendable, Equatable {
         }
         var remaining = snapshot.remaining
         if let resetAt = snapshot.resetAt, now >= resetAt.addingTimeInterval(configuration.resetMargin) {
-            remaining = snapshot.limit  // the window is over: a fresh one starts with the full limit
+            // The window is over, and no answer has told how much of the next one is left: one
+            // probe at a time until one does. Taking the full limit for granted let a burst into
+            // a window that a straggler had already opened and charged (a request sent near the
+            // end of the last window, whose answer the client never saw: it timed out, or its
+            // sender was killed); the multi-worker soak caught one 429 of a spent window so. Long
+            // after the reset no straggler can still arrive: the full limit is back.
+            if now.timeIntervalSince(resetAt) < Self.stragglerHorizon {
+                return inFlight == 0 ? 1 : 0
+            } else {
+                remaining = snapshot.limit
+            }
         } else if snapshot.resetAt == nil, snapshot.remaining <= 0 {
             remaining = inFlight == 0 ? 1 : 0  // spent, reset unknown: probe one at a time
         }

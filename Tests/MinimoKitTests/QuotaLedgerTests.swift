@@ -48,6 +48,29 @@ private func deadPID() throws -> Int32 {
         #expect(cut.withUnsafeBytes { QuotaBook(decoding: $0) } == QuotaBook())
     }
 
+    /// A request sent near the end of a window may reach the server after it (its answer lost
+    /// to a timeout or a killed sender) and open the next window: the next window's first
+    /// request goes alone, and its answer says what is left.
+    @Test func justAfterAResetOneProbeGoesAloneUntilAnAnswerTellsTheNewWindow() {
+        let configuration = QuotaGate.Configuration()
+        let reset = Date(timeIntervalSince1970: 1_900_000_000)
+        var book = QuotaBook()
+        book.snapshot = QuotaSnapshot(limit: 80, remaining: 0, resetAt: reset, observedAt: reset.addingTimeInterval(-1))
+        let after = reset.addingTimeInterval(1)
+        #expect(book.allowance(for: .interactive, now: after, configuration: configuration) == 1)
+        book.leases = [.init(pid: getpid(), holder: 1, priority: .interactive, expiresAt: after.timeIntervalSince1970 + 60)]
+        #expect(book.allowance(for: .interactive, now: after, configuration: configuration) == 0, "the probe goes alone")
+        // Its answer: a straggler had opened the window and used one.
+        book.leases = []
+        book.merge(QuotaSnapshot(limit: 80, remaining: 78, resetAt: reset.addingTimeInterval(2), observedAt: after), now: after)
+        #expect(book.allowance(for: .interactive, now: after, configuration: configuration) == 78)
+        // Long after a reset no straggler can arrive: the full limit, at once.
+        var stale = QuotaBook()
+        stale.snapshot = QuotaSnapshot(limit: 80, remaining: 0, resetAt: reset, observedAt: reset.addingTimeInterval(-1))
+        let later = reset.addingTimeInterval(QuotaBook.stragglerHorizon + 1)
+        #expect(stale.allowance(for: .interactive, now: later, configuration: configuration) == 80)
+    }
+
     @Test func leasesOfDeadProcessesAreReclaimedAndCountedAsSpent() throws {
         let now = Date()
         var book = QuotaBook()
