@@ -31,7 +31,7 @@ struct RenderBench: AsyncParsableCommand {
         state.detail.source = .network
         state.detail.fetchedAt = now
         state.definitions = (0..<30).map { CustomFieldDefinition(key: "FIELD_\($0)", displayName: "Field \($0)", type: .text) }
-        state.quota = QuotaStatus(
+        state.shared.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 100, remaining: 87, resetAt: now.addingTimeInterval(34), observedAt: now), waitingUntil: nil, queued: 0)
         var timings: [Double] = []
         timings.reserveCapacity(frames)

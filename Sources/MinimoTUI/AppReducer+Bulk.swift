@@ -10,20 +10,20 @@ extension AppState {
     mutating func toggleMarkAll() {
         guard !list.results.isEmpty else { return }
         if list.toggleMarkAll() {
-            flash = "\(list.marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
+            notices.flash = "\(list.marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
         } else {
-            flash = "unmarked the \(list.results.count) shown; \(list.marks.count) still marked"
+            notices.flash = "unmarked the \(list.results.count) shown; \(list.marks.count) still marked"
         }
     }
 
     /// `b`: the bulk-edit menu, for the marked contacts.
     mutating func openBulk() {
         guard !list.marks.isEmpty else {
-            flash = "no contact marked: \(keyLabel(.mark, .list)) marks the selected one, \(keyLabel(.markAll, .list)) all shown"
+            notices.flash = "no contact marked: \(keyLabel(.mark, .list)) marks the selected one, \(keyLabel(.markAll, .list)) all shown"
             return
         }
         if let bulk, !bulk.isFinished {
-            lastError = "a bulk edit is still being sent (\(bulk.sent)/\(bulk.total)): wait for it, or \(keyLabel(.cancelBulk)) to cancel it"
+            notices.lastError = "a bulk edit is still being sent (\(bulk.sent)/\(bulk.total)): wait for it, or \(keyLabel(.cancelBulk)) to cancel it"
             return
         }
         overlay = .bulk(BulkEditing())
@@ -32,7 +32,7 @@ extension AppState {
     /// `X`: asks before cancelling the running bulk edit.
     mutating func askCancelBulk() {
         guard let bulk, !bulk.isFinished else {
-            flash = "no bulk edit is being sent"
+            notices.flash = "no bulk edit is being sent"
             return
         }
         overlay = .confirmCancelBulk
@@ -115,10 +115,10 @@ extension AppState {
         case .character("y"):
             overlay = nil
             guard plan.requests > 0 else {
-                flash = "nothing to send: the \(plan.items.count) marked contact(s) already hold it"
+                notices.flash = "nothing to send: the \(plan.items.count) marked contact(s) already hold it"
                 return []
             }
-            flash = "queueing \(plan.requests) update(s)…"
+            notices.flash = "queueing \(plan.requests) update(s)…"
             return [.startBulk(plan)]
         case .character("n"), .escape, .character("q"):
             overlay = nil
@@ -140,12 +140,12 @@ extension AppState {
                 overlayScroll = 0
             case .failure(let failure):
                 overlay = nil
-                lastError = "bulk edit not planned: " + failure.message
+                notices.lastError = "bulk edit not planned: " + failure.message
             }
         case .bulkQueued(let run):
             bulk = run
-            lastError = nil
-            flash = run.resumed
+            notices.lastError = nil
+            notices.flash = run.resumed
                 ? "resuming an earlier bulk edit: \(run.unsent) of \(run.total) left (X cancels)"
                 : "queued \(run.unsent) update(s) at background priority: sending (\(keyLabel(.cancelBulk)) cancels)"
         case .bulkSettled(let batch):
@@ -163,9 +163,9 @@ extension AppState {
                 var text = run.cancelled ? "bulk edit cancelled: \(run.sent) sent before it stopped" : "bulk edit done: \(run.sent) of \(run.total) sent"
                 if run.refused > 0 {
                     text += ", \(run.refused) refused (see minimo outbox list)"
-                    lastError = text
+                    notices.lastError = text
                 } else {
-                    flash = text
+                    notices.flash = text
                 }
             } else {
                 bulk = run
@@ -175,7 +175,7 @@ extension AppState {
             var text = "bulk edit cancelled: \(dropped) update(s) dropped unsent"
             if inFlight > 0 { text += "; \(inFlight) already on their way still go out" }
             if (bulk?.sent ?? 0) > 0 { text += "; the \(bulk?.sent ?? 0) sent stay" }
-            flash = text
+            notices.flash = text
             return [.watchBulk(batch)]
         default:
             break

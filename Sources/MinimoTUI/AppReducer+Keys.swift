@@ -33,10 +33,10 @@ extension AppState {
         if let overlay { return handleOverlay(key, overlay) }
         if editing != nil { return handleEditing(key) }
         if focus == .search { return handleSearch(key) }
-        flash = nil
+        notices.flash = nil
         guard let binding = bindings.binding(for: key, in: focusContext) else { return [] }
         if readOnly, binding.changesContacts {
-            lastError = "read-only profile (readonly = true, or --readonly): contacts cannot be changed here"
+            notices.lastError = "read-only profile (readonly = true, or --readonly): contacts cannot be changed here"
             return []
         }
         return perform(binding.action)
@@ -61,7 +61,7 @@ extension AppState {
             return [.loadLog]
         case .refresh:
             guard let email = contact?.email else { return [] }
-            pending = "refreshing \(email)"
+            notices.pending = "refreshing \(email)"
             return [.lookup(email: email, refresh: true)]
         case .save: return openSaveReview()
         case .undo: undo()
@@ -75,7 +75,7 @@ extension AppState {
         case .copyCurl:
             // The raw view's request, to run again in a shell.
             guard detail.rawView, let last = exchanges.last else {
-                flash = "\(bindings.label(.copyCurl, in: .global)) copies a request as curl: in the raw view (\(bindings.label(.raw, in: .global)))"
+                notices.flash = "\(bindings.label(.copyCurl, in: .global)) copies a request as curl: in the raw view (\(bindings.label(.raw, in: .global)))"
                     + " or the request log (\(bindings.label(.log, in: .global)))"
                 return []
             }
@@ -84,13 +84,13 @@ extension AppState {
             move(action)
         case .open:
             guard list.results.indices.contains(list.selection), let email = list.results[list.selection].email else { return [] }
-            pending = "opening \(email)"
+            notices.pending = "opening \(email)"
             focus = .fields
             return [.lookup(email: email, refresh: false)]
         case .mark: list.toggleMark()
         case .markAll: toggleMarkAll()
-        case .sort: flash = list.cycleSort(definitions: definitions)
-        case .reverseSort: flash = list.reverseSort(definitions: definitions)
+        case .sort: notices.flash = list.cycleSort(definitions: definitions)
+        case .reverseSort: notices.flash = list.reverseSort(definitions: definitions)
         case .edit, .add, .delete: return editField(action)
         case .toggle: toggleConsent()
         case .show, .close, .keepMine, .takeTheirs, .retry, .drop:

@@ -37,27 +37,27 @@ extension AppState {
         }
         guard let entry = selectedOutboxEntry, let action else { return [] }
         if readOnly, bindings.binding(action, in: .outbox)?.changesContacts == true {
-            lastError = "read-only profile: nothing is sent from here (\(bindings.label(.drop, in: .outbox)) drops an edit without sending it)"
+            notices.lastError = "read-only profile: nothing is sent from here (\(bindings.label(.drop, in: .outbox)) drops an edit without sending it)"
             return []
         }
         let busy = entry.state == .sending
         switch (action, entry.state) {
         case (.keepMine, .conflict), (.retry, .failed):
-            flash = entry.state == .conflict ? "sending yours anyway…" : "sending it again…"
+            notices.flash = entry.state == .conflict ? "sending yours anyway…" : "sending it again…"
             return [.keepMine(entry.seq)]
         case (.takeTheirs, .conflict):
-            flash = "dropping yours, fetching the server's copy…"
+            notices.flash = "dropping yours, fetching the server's copy…"
             return [.takeTheirs(entry.seq)]
         case (.edit, .conflict), (.edit, .failed):
             guard entry.kind == .update else {
-                lastError = "only an update of a contact can be edited here; drop it (\(bindings.label(.drop, in: .outbox))) or retry it (\(bindings.label(.retry, in: .outbox)))"
+                notices.lastError = "only an update of a contact can be edited here; drop it (\(bindings.label(.drop, in: .outbox))) or retry it (\(bindings.label(.retry, in: .outbox)))"
                 return []
             }
-            flash = "opening the edit…"
+            notices.flash = "opening the edit…"
             return [.editEntry(entry)]
         case (.drop, _):
             guard !busy || !entry.claimedByOtherProcess else {
-                lastError = "another minimo process is sending this edit right now: it cannot be dropped"
+                notices.lastError = "another minimo process is sending this edit right now: it cannot be dropped"
                 return []
             }
             cursor.confirmDrop = true
@@ -79,7 +79,7 @@ extension AppState {
         case .contactOutboxLoaded(let id, let entries):
             if contact?.id == id { detail.outbox = entries }
         case .outboxResolved(let message, let isError, let resolved):
-            if isError { lastError = message } else { flash = message; lastError = nil }
+            if isError { notices.lastError = message } else { notices.flash = message; notices.lastError = nil }
             // The view and the counts follow at once, not at the next tick.
             var effects: [AppEffect] = [.loadOutbox, .watchCache(contact?.id)]
             if let resolved, resolved.id == contact?.id, !hasUnsavedChanges {
@@ -94,7 +94,7 @@ extension AppState {
             return openEdit(of: entry, on: fresh)
         case .saveConflicted(let paths, let message):
             let names = paths.map { label(forPath: $0) }
-            lastError = "conflict on \(names.isEmpty ? "this contact" : names.joined(separator: ", ")) — \(keyLabel(.outbox)) to resolve"
+            notices.lastError = "conflict on \(names.isEmpty ? "this contact" : names.joined(separator: ", ")) — \(keyLabel(.outbox)) to resolve"
             appendMessage(message, isError: true)
             if let contact { return [.loadContactOutbox(contact.id)] }
         case .note(let text, let isError):
@@ -120,7 +120,7 @@ extension AppState {
         detail.fetchedAt = now
         detail.externalChange = nil
         detail.heldReload = nil
-        pending = nil
+        notices.pending = nil
         edit.fields = [:]
         edit.consent = MarketingConsent()
         edit.undoStack = []
@@ -150,13 +150,13 @@ extension AppState {
             if let index = fieldRows.firstIndex(where: { $0.key == key }) { detail.fieldSelection = index }
             let start = entry.state == .conflict ? (fresh.customFields[key] ?? .null) : focusChange.mine
             editing = FieldEditing(key: key, stage: .value, editor: LineEditor(text: FieldValueParser.editableText(start)))
-            flash = entry.state == .conflict
+            notices.flash = entry.state == .conflict
                 ? "\(label(forPath: focusChange.path)): the editor starts from the server's value; Enter, then \(keyLabel(.save)) to review old → new"
                 : "\(label(forPath: focusChange.path)): fix the refused value; Enter, then \(keyLabel(.save)) to review and send"
         } else {
-            flash = "your edit is back as unsaved changes: \(keyLabel(.save)) to review old → new"
+            notices.flash = "your edit is back as unsaved changes: \(keyLabel(.save)) to review old → new"
         }
-        lastError = nil
+        notices.lastError = nil
         return effects + [.loadExchanges(fresh), .loadContactOutbox(fresh.id), .loadOutbox]
     }
 }

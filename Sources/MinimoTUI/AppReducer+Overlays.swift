@@ -29,7 +29,7 @@ extension AppState {
                 edit.fields = [:]
                 edit.consent = MarketingConsent()
                 edit.undoStack = []
-                pending = "saving"
+                notices.pending = "saving"
                 return [.save(contact.id, update)]
             case .character("n"), .escape, .character("q"):
                 overlay = nil
@@ -72,7 +72,7 @@ extension AppState {
         case .messages:
             // The view starts at the message `overlayScroll` names, the newest last.
             if let move = moveAction(key) {
-                overlayScroll = Self.moved(overlayScroll, move, count: messages.count, page: max(1, size.rows - 6)) ?? overlayScroll
+                overlayScroll = Self.moved(overlayScroll, move, count: notices.messages.count, page: max(1, size.rows - 6)) ?? overlayScroll
             } else {
                 overlay = nil
             }
@@ -113,7 +113,7 @@ extension AppState {
         case "w", "write", "save":
             return openSaveReview()
         case "sync":
-            flash = "sync started (background priority: your lookups go first)"
+            notices.flash = "sync started (background priority: your lookups go first)"
             return [.sync]
         case "bulk":
             openBulk()
@@ -121,18 +121,18 @@ extension AppState {
             return openOutbox()
         case "messages", "mes":
             overlay = .messages
-            overlayScroll = max(0, messages.count - max(1, size.rows - 4))  // the newest, at the bottom
+            overlayScroll = max(0, notices.messages.count - max(1, size.rows - 4))  // the newest, at the bottom
         case "unmark":
-            flash = "unmarked \(list.marks.count) contact(s)"
+            notices.flash = "unmarked \(list.marks.count) contact(s)"
             list.marks.clear()
         case "profile":
-            lastError = words.count > 1
+            notices.lastError = words.count > 1
                 ? "to switch profile, quit and run: minimo --profile \(words[1])"
                 : "usage: :profile NAME"
         case nil:
             break
         default:
-            lastError = "unknown command :\(text) (try :q, :w, :sync, :outbox, :messages, :bulk, :unmark, :profile NAME)"
+            notices.lastError = "unknown command :\(text) (try :q, :w, :sync, :outbox, :messages, :bulk, :unmark, :profile NAME)"
         }
         return []
     }
@@ -149,7 +149,7 @@ extension AppState {
     mutating func openSaveReview() -> [AppEffect] {
         guard contact != nil else { return [] }
         guard !pendingUpdate.isEmpty else {
-            flash = "nothing to save"
+            notices.flash = "nothing to save"
             return []
         }
         overlay = .saveReview

@@ -16,15 +16,15 @@ extension AppState {
                 if let selected = list.results.indices.contains(list.selection) ? list.results[list.selection] : nil,
                     let address = selected.email
                 {
-                    pending = "opening \(address)"
+                    notices.pending = "opening \(address)"
                     focus = .fields
                     return [.lookup(email: address, refresh: false)]
                 }
-                lastError = "'\(email)' is not a whole email address: type it all, or pick a result"
+                notices.lastError = "'\(email)' is not a whole email address: type it all, or pick a result"
                 return []
             }
-            pending = "looking up \(email)"
-            lastError = nil
+            notices.pending = "looking up \(email)"
+            notices.lastError = nil
             focus = .fields
             return [.lookup(email: email, refresh: false)]
         default:

@@ -13,7 +13,7 @@ extension AppState {
             if detail.externalChange == .held { detail.externalChange = nil }
             return []
         }
-        if pending != nil {
+        if notices.pending != nil {
             detail.heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
             return []
         }
@@ -26,8 +26,8 @@ extension AppState {
                 detail.source = .freshCache
             }
             if change.byOtherProcess, let note = change.outboxNote {
-                flash = "another process's edit \(note): \(keyLabel(.outbox)) to resolve"
-                lastError = nil
+                notices.flash = "another process's edit \(note): \(keyLabel(.outbox)) to resolve"
+                notices.lastError = nil
             }
             return []
         }
@@ -35,9 +35,9 @@ extension AppState {
             // Never over the user's unsaved changes: say so, and show it once they are done.
             detail.heldReload = HeldReload(contact: reloaded, fetchedAt: fetchedAt, change: change)
             detail.externalChange = .held
-            flash = (change.byOtherProcess ? "changed by another process" : "a newer copy was cached")
+            notices.flash = (change.byOtherProcess ? "changed by another process" : "a newer copy was cached")
                 + "; your edits are kept until saved or undone"
-            lastError = nil
+            notices.lastError = nil
             return []
         }
         return showReloaded(reloaded, fetchedAt: fetchedAt, change, afterEdit: wasHeld)
@@ -52,15 +52,15 @@ extension AppState {
         detail.fieldSelection = min(detail.fieldSelection, max(0, fieldRows.count - 1))
         // The status bar gives a message about 25 columns on an 80-column terminal: the news first.
         if afterEdit {
-            flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"
+            notices.flash = change.byOtherProcess ? "showing another minimo process's change" : "showing the newer copy from the cache"
         } else if let note = change.outboxNote, change.byOtherProcess {
-            flash = "another process's edit \(note) (\(keyLabel(.outbox)) to resolve): reloaded"
+            notices.flash = "another process's edit \(note) (\(keyLabel(.outbox)) to resolve): reloaded"
         } else {
-            flash = change.byOtherProcess ? "updated by another minimo process" : "reloaded: a newer copy was cached"
+            notices.flash = change.byOtherProcess ? "updated by another minimo process" : "reloaded: a newer copy was cached"
         }
         // An older error gives way to the news; one that just ended this screen's own lookup
         // (after which a held copy shows) stays.
-        if !afterEdit { lastError = nil }
+        if !afterEdit { notices.lastError = nil }
         return [.loadExchanges(reloaded)]
     }
 }

@@ -5,12 +5,12 @@ import MinimoKit
 extension AppState {
     /// Applies one action and returns the effects it asks for. Pure: no I/O here.
     public mutating func reduce(_ action: AppAction) -> [AppEffect] {
-        let (flashBefore, errorBefore) = (flash, lastError)
+        let (flashBefore, errorBefore) = (notices.flash, notices.lastError)
         defer { recordMessages(flash: flashBefore, error: errorBefore) }
         var effects = reduceAction(action)
         // A copy another process changed, held while the user was editing: shown as soon as
         // the unsaved changes are saved or undone.
-        if let held = detail.heldReload, !isEditingContact, pending == nil {
+        if let held = detail.heldReload, !isEditingContact, notices.pending == nil {
             detail.heldReload = nil
             effects += considerReload(held.contact, fetchedAt: held.fetchedAt, held.change, wasHeld: true)
         }
@@ -35,10 +35,10 @@ extension AppState {
             return effects
         case .quota(let status):
             // A new observation of the quota headers means the server just answered.
-            if let seen = status.snapshot?.observedAt, seen != quota?.snapshot?.observedAt { online = true }
-            quota = status
+            if let seen = status.snapshot?.observedAt, seen != shared.quota?.snapshot?.observedAt { shared.online = true }
+            shared.quota = status
             if let snapshot = status.snapshot, let reset = snapshot.resetAt {
-                observedWindow = max(observedWindow ?? 0, reset.timeIntervalSince(snapshot.observedAt))
+                shared.observedWindow = max(shared.observedWindow ?? 0, reset.timeIntervalSince(snapshot.observedAt))
             }
         case .searchResults(let query, let summaries):
             guard query == search.text else { return [] }  // an older query's answer
@@ -49,13 +49,13 @@ extension AppState {
             if isNewContact, let previous = contact, hasUnsavedChanges {
                 // Opening another contact never drops work: the changes are kept as a draft.
                 effects.append(.keepDraft(previous.id, email: previous.email, pendingUpdate))
-                flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a edit.fields"
+                notices.flash = "unsaved changes to \(previous.email ?? previous.id.rawValue) kept as a edit.fields"
             }
             contact = lookup.contact
             detail.source = lookup.source
             detail.fetchedAt = now.addingTimeInterval(-lookup.age)
-            pending = nil
-            lastError = nil
+            notices.pending = nil
+            notices.lastError = nil
             // Loaded here, so as current as the cache: nothing changed elsewhere is pending.
             detail.externalChange = nil
             detail.heldReload = nil
@@ -69,13 +69,13 @@ extension AppState {
                 editing = nil
                 effects.append(.loadDraft(lookup.contact.id))
             }
-            if lookup.source == .network { online = true }
+            if lookup.source == .network { shared.online = true }
             return effects + [.loadExchanges(lookup.contact), .loadContactOutbox(lookup.contact.id)]
         case .contactFailed(let email, let message, let offline):
-            pending = nil
-            lastError = "\(email): \(message)"
-            lookupFailure = (email, message)
-            if offline { online = false }
+            notices.pending = nil
+            notices.lastError = "\(email): \(message)"
+            notices.lookupFailure = (email, message)
+            if offline { shared.online = false }
         case .definitionsLoaded(let definitions):
             self.definitions = definitions
             list.applySort(definitions: definitions)  // a column named by display name finds its field now
@@ -91,9 +91,9 @@ extension AppState {
             }
             self.log = log
         case .saveFinished(let saved, let message, let isError, let unsent):
-            pending = nil
-            unsentEdits = unsent
-            if isError { lastError = message } else { flash = message; lastError = nil }
+            notices.pending = nil
+            shared.unsentEdits = unsent
+            if isError { notices.lastError = message } else { notices.flash = message; notices.lastError = nil }
             if let saved {
                 contact = saved
                 detail.source = .network
@@ -110,22 +110,22 @@ extension AppState {
             case .success(let fields):
                 applyExternalEdit(fields)
             case .failure(let error):
-                lastError = "not applied: " + error.message
+                notices.lastError = "not applied: " + error.message
             }
         case .flash(let message, let isError):
-            if isError { lastError = message } else { flash = message }
+            if isError { notices.lastError = message } else { notices.flash = message }
         case .unsentCount(let count):
-            unsentEdits = count
+            shared.unsentEdits = count
         case .connectivity(let isOnline):
-            online = isOnline
+            shared.online = isOnline
         case .outboxDrained(let sent, let left, let offline):
-            unsentEdits = left
-            if offline { online = false } else if sent > 0 { online = true }
+            shared.unsentEdits = left
+            if offline { shared.online = false } else if sent > 0 { shared.online = true }
             if sent > 0 {
-                flash = left == 0
+                notices.flash = left == 0
                     ? "sent \(sent) queued edit(s): the server has them now"
                     : "sent \(sent) queued edit(s); \(left) still waiting"
-                lastError = nil
+                notices.lastError = nil
                 // Show the contact as the cache now holds it (the server's answer was stored).
                 if let contact, let email = contact.email { return [.lookup(email: email, refresh: false), .loadExchanges(contact)] }
             }
@@ -137,9 +137,9 @@ extension AppState {
             overlay = .copied(text)
             overlayScroll = 0
         case .cacheWatched(let watch, let ownWork):
-            let previous = cacheWatch?.contact
-            cacheWatch = watch
-            unsentEdits = watch.unsentEdits
+            let previous = shared.cacheWatch?.contact
+            shared.cacheWatch = watch
+            shared.unsentEdits = watch.unsentEdits
             guard let shown = contact, let mark = watch.contact, mark.id == shown.id, mark.isCached, mark != previous else {
                 return []
             }
@@ -163,7 +163,7 @@ extension AppState {
             guard kept.contactID == contact?.id, !hasUnsavedChanges else { return [] }
             edit.fields = kept.update.customFields
             edit.consent = kept.update.marketingConsent
-            flash = "restored \(unsavedCount) unsaved change(s) kept earlier: \(keyLabel(.save)) to review, \(keyLabel(.undo)) to undo one by one"
+            notices.flash = "restored \(unsavedCount) unsaved change(s) kept earlier: \(keyLabel(.save)) to review, \(keyLabel(.undo)) to undo one by one"
             edit.undoStack = edit.fields.keys.sorted().map { .field(key: $0, previous: nil) }
             if edit.consent.email != nil || edit.consent.whatsapp != nil { edit.undoStack.insert(.consent(previous: MarketingConsent()), at: 0) }
         }
@@ -175,7 +175,7 @@ extension AppState {
     }
 
     mutating func undo() {
-        if !edit.undo() { flash = "nothing to undo" }
+        if !edit.undo() { notices.flash = "nothing to undo" }
     }
 
     mutating func applyExternalEdit(_ fields: [String: JSONValue]) {

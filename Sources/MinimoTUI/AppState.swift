@@ -70,26 +70,6 @@ public struct CacheChange: Sendable, Hashable {
     }
 }
 
-/// The open contact's panes (detail, fields, consent, raw view), beside the contact itself.
-public struct ContactDetail: Sendable {
-    /// Where the shown copy came from, and when it was fetched.
-    public var source: LookupSource?
-    public var fetchedAt: Date?
-    public var fieldSelection = 0
-    public var consentSelection = 0
-    /// The raw view (`r`) covers the contact's panes, scrolled this far.
-    public var rawView = false
-    public var rawScroll = 0
-    /// The open contact's unsent edits: the fields pane marks the fields they change.
-    public var outbox: [OutboxEntry] = []
-    /// Another process changed the open contact since this screen loaded it.
-    public var externalChange: ExternalChange?
-    /// Its newer copy, while unsaved changes keep it from being shown.
-    public var heldReload: HeldReload?
-
-    public init() {}
-}
-
 /// The open contact was changed in the cache by someone other than this screen.
 public enum ExternalChange: Sendable, Hashable {
     /// The newer copy is shown.
@@ -113,19 +93,18 @@ public struct AppState: Sendable {
     public var host: String?
     public var isDemo: Bool
     public var unicodeLines: Bool
-    public var online = true
-    public var quota: QuotaStatus?
     public var now = Date()
+    /// What this screen learns from outside: the server's quota and reachability, and the
+    /// shared cache (every process's unsent edits).
+    public var shared = SharedState()
+    /// What the screen says: the notice or error of the moment, what it waits for, and every
+    /// message of the session.
+    public var notices = Notices()
 
     public var focus: Pane = .search
     public var search = LineEditor()
     /// The contact list: results, columns, order, selection, marks.
     public var list = ListState()
-    /// What the app is waiting for, shown in the panes ("looking up ...").
-    public var pending: String?
-    /// The last lookup that failed, in full (the status bar has room for only part of it);
-    /// the contact list shows it while the search box still holds that email.
-    public var lookupFailure: (email: String, message: String)?
 
     public var contact: Contact?
     /// How the open contact is shown: where it came from, the selections in its panes, the raw
@@ -144,16 +123,8 @@ public struct AppState: Sendable {
     /// Every stored exchange, for the request log.
     public var log: [RawExchange] = []
 
-    public var flash: String?
-    public var lastError: String?
-    /// Unsent edits of every minimo process on this cache (the watch counts the outbox).
-    public var unsentEdits = 0
-    /// The shared cache as the last watch saw it.
-    public var cacheWatch: CacheWatch?
     /// The outbox view's entries: held conflicts and refused edits, then those still queued.
     public var outboxEntries: [OutboxEntry] = []
-    /// This session's notices and errors, oldest first (`:messages`).
-    public var messages: [SessionMessage] = []
     /// The bulk edit being sent, followed in the status bar.
     public var bulk: BulkRun?
     /// The keys in effect: the defaults with the user's `[keys]` over them.
@@ -162,10 +133,6 @@ public struct AppState: Sendable {
     public var readOnly = false
     /// The profile's label in the status bar (`PROD`), in its colour.
     public var profileLabel: ProfileLabel?
-    /// The share of the quota background work leaves to interactive requests (for ETAs).
-    public var backgroundReserve = 0.2
-    /// The longest time to a reset any answer gave: the window's length, nearly (for ETAs).
-    public var observedWindow: Double?
     public var shouldQuit = false
     /// Set by Ctrl-L: the next frame repaints everything.
     public var forceRedraw = false

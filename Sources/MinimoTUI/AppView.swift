@@ -43,14 +43,14 @@ public enum AppView {
     static func statusBar(_ state: AppState) -> StatusBar {
         let hints = state.keyHints
         var bar = StatusBar(
-            profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.online, quota: state.quota,
-            unsavedEdits: state.unsavedCount, unsentEdits: state.unsentEdits, lastError: state.lastError, hints: hints)
-        bar.notice = state.pending.map { TerminalText.sanitize($0) + "…" } ?? state.flash
+            profile: state.profile, host: state.host, isDemo: state.isDemo, isOnline: state.shared.online, quota: state.shared.quota,
+            unsavedEdits: state.unsavedCount, unsentEdits: state.shared.unsentEdits, lastError: state.notices.lastError, hints: hints)
+        bar.notice = state.notices.pending.map { TerminalText.sanitize($0) + "…" } ?? state.notices.flash
         bar.marked = state.list.marks.count
         bar.label = state.profileLabel
         bar.readOnly = state.readOnly
         bar.bulkProgress = state.bulk.map {
-            $0.progress(now: state.now, quota: state.quota, reserve: state.backgroundReserve, observedWindow: state.observedWindow)
+            $0.progress(now: state.now, quota: state.shared.quota, reserve: state.shared.backgroundReserve, observedWindow: state.shared.observedWindow)
         }
         // The bulk edit's own entries are counted in its progress, not again as unsent.
         if let bulk = state.bulk { bar.unsentEdits = max(0, bar.unsentEdits - bulk.unsent) }
@@ -90,7 +90,7 @@ enum PaneViews {
         let trailing = state.list.marks.isEmpty ? "\(state.list.results.count)" : "\(state.list.results.count) · \(state.list.marks.count) marked"
         let inner = AppView.box("Contacts", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
-        if state.list.results.isEmpty, let failure = state.lookupFailure, failure.email == state.search.text {
+        if state.list.results.isEmpty, let failure = state.notices.lookupFailure, failure.email == state.search.text {
             let text = "Lookup failed: " + TerminalText.sanitize(failure.message)
             for (index, line) in TerminalText.wrap(text, columns: inner.width).prefix(inner.height).enumerated() {
                 canvas.put(text: line, line: index, in: inner, style: .danger)
@@ -135,7 +135,7 @@ enum PaneViews {
         let focused = state.focus == .detail && state.overlay == nil
         guard let contact = state.contact else {
             let inner = AppView.box("Contact", focused: focused, lines: lines).draw(in: rect, on: &canvas)
-            canvas.put(text: state.pending.map { TerminalText.sanitize($0) + "…" } ?? "No contact open.", line: 0, in: inner, style: .dim)
+            canvas.put(text: state.notices.pending.map { TerminalText.sanitize($0) + "…" } ?? "No contact open.", line: 0, in: inner, style: .dim)
             return
         }
         var trailing = ""

@@ -61,8 +61,8 @@ extension OverlayViews {
             .draw(in: box, on: &canvas)
         guard inner.height > 4 else { return }
         let eta = QuotaETA(
-            requests: plan.requests, quota: state.quota?.snapshot, reserve: state.backgroundReserve, now: state.now,
-            observedWindow: state.observedWindow)
+            requests: plan.requests, quota: state.shared.quota?.snapshot, reserve: state.shared.backgroundReserve, now: state.now,
+            observedWindow: state.shared.observedWindow)
         var head: [(String, CellStyle)] = []
         func add(_ text: String, _ style: CellStyle) {
             head += TerminalText.wrap(text, columns: inner.width).map { ($0, style) }

@@ -26,13 +26,13 @@ extension AppState {
 
     /// Records what an action said, as the status bar shows it: a new error or notice.
     mutating func recordMessages(flash before: String?, error beforeError: String?) {
-        if let error = lastError, error != beforeError { appendMessage(error, isError: true) }
-        if let notice = flash, notice != before { appendMessage(notice, isError: false) }
+        if let error = notices.lastError, error != beforeError { appendMessage(error, isError: true) }
+        if let notice = notices.flash, notice != before { appendMessage(notice, isError: false) }
     }
 
     mutating func appendMessage(_ text: String, isError: Bool) {
-        messages.append(SessionMessage(at: now, text: text, isError: isError))
-        if messages.count > Self.messageLimit { messages.removeFirst(messages.count - Self.messageLimit) }
+        notices.messages.append(SessionMessage(at: now, text: text, isError: isError))
+        if notices.messages.count > Self.messageLimit { notices.messages.removeFirst(notices.messages.count - Self.messageLimit) }
     }
 
     /// `Plan`, or the key: how a custom field is named on screen.

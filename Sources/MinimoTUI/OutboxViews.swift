@@ -102,18 +102,18 @@ extension OverlayViews {
     }
 
     static func messages(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
-        let inner = AppView.box("Messages of this session · oldest first", trailing: "\(state.messages.count) · Esc closes", focused: true, lines: lines)
+        let inner = AppView.box("Messages of this session · oldest first", trailing: "\(state.notices.messages.count) · Esc closes", focused: true, lines: lines)
             .draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
-        if state.messages.isEmpty {
+        if state.notices.messages.isEmpty {
             canvas.put(text: "No message yet.", line: 0, in: inner, style: .dim)
             return
         }
         let formatter = DateFormatter()
         formatter.dateFormat = "HH:mm:ss"
         var rows: [(String, CellStyle)] = []
-        let start = min(max(0, state.overlayScroll), state.messages.count - 1)
-        for message in state.messages[start...] {
+        let start = min(max(0, state.overlayScroll), state.notices.messages.count - 1)
+        for message in state.notices.messages[start...] {
             let prefix = formatter.string(from: message.at) + (message.isError ? "  error: " : "  ")
             let wrapped = TerminalText.wrap(prefix + TerminalText.sanitize(message.text), columns: inner.width)
             rows += wrapped.map { ($0, message.isError ? CellStyle.danger : .normal) }

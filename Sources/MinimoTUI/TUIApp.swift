@@ -38,7 +38,7 @@ public final class TUIApp: @unchecked Sendable {
         state.profileLabel = label
         state.bindings = bindings
         state.list.columns = columns.map(ListColumn.init(name:))
-        state.backgroundReserve = store.client.configuration.gate.backgroundReserve
+        state.shared.backgroundReserve = store.client.configuration.gate.backgroundReserve
     }
 
     /// Runs on the real terminal until the user quits. Blocks the calling thread: call it from

@@ -19,7 +19,7 @@ import Testing
     func state(columns: Int = 80, rows: Int = 24, contact: Contact? = nil) -> AppState {
         var state = AppState(size: TerminalSize(columns: columns, rows: rows), profile: "acme", host: "api.minimo.it", isDemo: false)
         state.now = Self.now
-        state.quota = QuotaStatus(
+        state.shared.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 100, remaining: 87, resetAt: Self.now.addingTimeInterval(34), observedAt: Self.now),
             waitingUntil: nil, queued: 0)
         if let contact {

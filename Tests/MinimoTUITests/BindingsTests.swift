@@ -198,11 +198,11 @@ import Testing
         state.focus = .fields
         _ = state.reduce(.key(.character("x")))
         #expect(state.editing == nil)
-        #expect(state.lastError?.contains("read-only profile") == true)
+        #expect(state.notices.lastError?.contains("read-only profile") == true)
         // e is free now, and reading keys still work.
-        state.lastError = nil
+        state.notices.lastError = nil
         _ = state.reduce(.key(.character("e")))
-        #expect(state.lastError == nil)
+        #expect(state.notices.lastError == nil)
     }
 
     @Test func anOverlaySaysHowToMoveInItAndLeaveIt() throws {

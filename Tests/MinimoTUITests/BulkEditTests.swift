@@ -80,7 +80,7 @@ import Testing
         var state = listed()
         #expect(press(&state, .character("b")).isEmpty)
         #expect(state.overlay == nil)
-        #expect(state.flash?.contains("m marks") == true)
+        #expect(state.notices.flash?.contains("m marks") == true)
     }
 
     @Test func settingAFieldIsTypedByItsDefinitionThenPlannedForTheMarkedContacts() {
@@ -130,7 +130,7 @@ import Testing
 
     @Test func theReviewSaysContactsRequestsUnchangedAndETAAndShowsEachContactsJSON() {
         var state = listed()
-        state.quota = QuotaStatus(
+        state.shared.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 100, remaining: 90, resetAt: Self.now.addingTimeInterval(30), observedAt: Self.now),
             waitingUntil: nil, queued: 0)
         _ = press(&state, .character("M"), .character("b"), .character("e"))
@@ -151,13 +151,13 @@ import Testing
         _ = press(&state, .character("M"), .character("b"), .character("e"))
         _ = state.reduce(.bulkPlanned(.success(plan(sending: 0, unchanged: 10))))
         #expect(press(&state, .character("y")).isEmpty)
-        #expect(state.flash?.contains("already hold it") == true)
+        #expect(state.notices.flash?.contains("already hold it") == true)
     }
 
     @Test func progressShowsInTheStatusBarUntilDoneAndXAsksBeforeCancelling() {
         var state = listed()
         _ = press(&state, .character("m"))
-        state.quota = QuotaStatus(
+        state.shared.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 10, remaining: 2, resetAt: Self.now.addingTimeInterval(40), observedAt: Self.now),
             waitingUntil: nil, queued: 0)
         let run = BulkRun(batch: "bulk-x", summary: "set plan = \"pro\"", counts: [.pending: 20], startedAt: Self.now, resumed: false)
@@ -172,8 +172,8 @@ import Testing
         // Another bulk edit waits for this one.
         _ = press(&state, .character("b"))
         #expect(state.overlay == nil)
-        #expect(state.lastError?.contains("still being sent (8/20)") == true)
-        state.lastError = nil
+        #expect(state.notices.lastError?.contains("still being sent (8/20)") == true)
+        state.notices.lastError = nil
         _ = press(&state, .character("X"))
         #expect(state.overlay == .confirmCancelBulk)
         #expect(screen(state).contains("12 update(s) not sent yet are dropped"))
@@ -184,18 +184,18 @@ import Testing
         #expect(screen(state).contains("The 12 not sent stay queued"))
         _ = press(&state, .escape)
         _ = state.reduce(.bulkCancelled(batch: "bulk-x", dropped: 11, inFlight: 1))
-        #expect(state.flash?.contains("11 update(s) dropped unsent; 1 already on their way still go out") == true)
+        #expect(state.notices.flash?.contains("11 update(s) dropped unsent; 1 already on their way still go out") == true)
         _ = state.reduce(.bulkProgress(batch: "bulk-x", [.done: 9]))
         #expect(state.bulk == nil)
-        #expect(state.flash == "bulk edit cancelled: 9 sent before it stopped")
+        #expect(state.notices.flash == "bulk edit cancelled: 9 sent before it stopped")
     }
 
     @Test func aFinishedRunWithRefusalsSaysSoAsAnError() {
         var state = listed()
         _ = state.reduce(.bulkQueued(BulkRun(batch: "bulk-y", summary: nil, counts: [.pending: 3], startedAt: Self.now, resumed: true)))
-        #expect(state.flash?.contains("resuming an earlier bulk edit: 3 of 3 left") == true)
+        #expect(state.notices.flash?.contains("resuming an earlier bulk edit: 3 of 3 left") == true)
         _ = state.reduce(.bulkProgress(batch: "bulk-y", [.done: 2, .failed: 1]))
         #expect(state.bulk == nil)
-        #expect(state.lastError == "bulk edit done: 2 of 3 sent, 1 refused (see minimo outbox list)")
+        #expect(state.notices.lastError == "bulk edit done: 2 of 3 sent, 1 refused (see minimo outbox list)")
     }
 }

@@ -340,7 +340,7 @@ struct ScreenCheck {
         state.overlay = nil
         state.list.results = []
         state.search = LineEditor(text: text)
-        state.lookupFailure = (email: text, message: "[HTTP 422 validation_error] " + text)
+        state.notices.lookupFailure = (email: text, message: "[HTTP 422 validation_error] " + text)
         var failure = GridCanvas(size: state.size)
         AppView.render(state, on: &failure)
         let small = Layout(size: state.size)
@@ -393,7 +393,7 @@ struct ScreenCheck {
         // The reducer writes "opening <email of the selected result>" while no contact is open.
         var state = state(holding: "plain")
         state.contact = nil
-        state.pending = "opening a\u{9B}2J\u{202E}@example.com"
+        state.notices.pending = "opening a\u{9B}2J\u{202E}@example.com"
         var canvas = GridCanvas(size: state.size)
         AppView.render(state, on: &canvas)
         let check = ScreenCheck(canvas: canvas, panes: [])
@@ -421,8 +421,8 @@ struct ScreenCheck {
             ContactSummary(id: ContactID(text), email: text, phone: nil, fetchedAt: Self.now, deleted: false),
             ContactSummary(id: "2", email: "plain@example.com", phone: nil, fetchedAt: Self.now, deleted: false),
         ]
-        state.lastError = "HTTP 422: " + text
-        state.quota = QuotaStatus(
+        state.notices.lastError = "HTTP 422: " + text
+        state.shared.quota = QuotaStatus(
             snapshot: QuotaSnapshot(limit: 100, remaining: 87, resetAt: Self.now.addingTimeInterval(34), observedAt: Self.now),
             waitingUntil: nil, queued: 0)
         let encoded = text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""

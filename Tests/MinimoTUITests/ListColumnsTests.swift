@@ -49,7 +49,7 @@ import Testing
         _ = state.reduce(.key(.character("o")))  // plan, descending
         _ = state.reduce(.key(.character("o")))  // seats, descending: 100 > 12 > 9
         #expect(state.list.results.map(\.email) == ["c@x.it", "b@x.it", "a@x.it"])
-        #expect(state.flash == "sorted by seats, descending")
+        #expect(state.notices.flash == "sorted by seats, descending")
         // A new answer of the search keeps the order.
         _ = state.reduce(.searchResults(query: "", [summary(4, "d@x.it", name: nil, fields: ["seats": 50])] + state.list.results))
         #expect(state.list.results.map(\.email) == ["c@x.it", "d@x.it", "b@x.it", "a@x.it"])

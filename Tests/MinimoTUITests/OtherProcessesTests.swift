@@ -62,16 +62,16 @@ import Testing
     @Test func theUnsentCountIsEveryProcesssOutbox() {
         var state = opened()
         #expect(state.reduce(.cacheWatched(watch(unsent: [.pending: 2, .failed: 1], digest: 1), ownWork: false)).isEmpty)
-        #expect(state.unsentEdits == 3)
+        #expect(state.shared.unsentEdits == 3)
         #expect(screen(state).contains("3 unsent"))
         _ = state.reduce(.cacheWatched(watch(digest: 1), ownWork: false))
-        #expect(state.unsentEdits == 0)
+        #expect(state.shared.unsentEdits == 0)
         #expect(!screen(state).contains("unsent"))
     }
 
     @Test func aChangedRowIsReloadedAndTheScreenSaysAnotherProcessChangedIt() {
         var state = opened()
-        #expect(state.flash == nil, "the first look found what the screen shows: nothing to say")
+        #expect(state.notices.flash == nil, "the first look found what the screen shows: nothing to say")
         let effects = state.reduce(.cacheWatched(watch(digest: 2), ownWork: false))
         #expect(effects == [.reloadContact("7", CacheChange(byOtherProcess: true))])
         let newer = contact(plan: "pro")
@@ -79,7 +79,7 @@ import Testing
             state.reduce(.contactReloaded(newer, fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
                 == [.loadExchanges(newer), .loadContactOutbox("7")])
         #expect(state.contact?.customFields["plan"] == "pro")
-        #expect(state.flash == "updated by another minimo process")
+        #expect(state.notices.flash == "updated by another minimo process")
         #expect(state.detail.externalChange == .reloaded)
         let text = screen(state)
         #expect(text.contains("\"pro\""))
@@ -95,7 +95,7 @@ import Testing
         #expect(effects == [.reloadContact("7", CacheChange(byOtherProcess: false))])
         _ = state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: false)))
         #expect(state.contact?.customFields["plan"] == "pro")
-        #expect(state.flash == "reloaded: a newer copy was cached")
+        #expect(state.notices.flash == "reloaded: a newer copy was cached")
         #expect(state.detail.externalChange == nil)
     }
 
@@ -103,7 +103,7 @@ import Testing
         var state = opened()
         _ = state.reduce(.cacheWatched(watch(digest: 1, fetchedAt: 1_800_000_060), ownWork: false))
         _ = state.reduce(.contactReloaded(contact(), fetchedAt: Self.now.addingTimeInterval(60), CacheChange(byOtherProcess: true)))
-        #expect(state.flash == nil)
+        #expect(state.notices.flash == nil)
         #expect(state.detail.fetchedAt == Self.now.addingTimeInterval(60))
         #expect(state.detail.source == .freshCache)
     }
@@ -121,7 +121,7 @@ import Testing
         #expect(state.contact?.customFields["plan"] == "free")
         #expect(state.edit.fields == ["seats": .int(12)])
         #expect(state.detail.externalChange == .held)
-        #expect(state.flash == "changed by another process; your edits are kept until saved or undone")
+        #expect(state.notices.flash == "changed by another process; your edits are kept until saved or undone")
         #expect(screen(state).contains("changed elsewhere · your edits kept"))
 
         // Undone: nothing of the user's left to protect, the newer copy shows.
@@ -130,7 +130,7 @@ import Testing
         #expect(state.contact?.customFields["plan"] == "pro")
         #expect(state.detail.heldReload == nil)
         #expect(state.detail.externalChange == .reloaded)
-        #expect(state.flash == "showing another minimo process's change")
+        #expect(state.notices.flash == "showing another minimo process's change")
     }
 
     @Test func aFieldBeingTypedIsLeftAloneUntilTheEditEnds() {
@@ -164,10 +164,10 @@ import Testing
     @Test func aReloadDuringThisScreensOwnLookupWaitsForItsAnswer() {
         var state = opened()
         _ = state.reduce(.key(.character("R")))
-        #expect(state.pending != nil)
+        #expect(state.notices.pending != nil)
         _ = state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
         #expect(state.contact?.customFields["plan"] == "free")
-        #expect(state.flash == nil)
+        #expect(state.notices.flash == nil)
         // The lookup answers with the newest copy: that one shows, and the held one is dropped.
         _ = state.reduce(.contactLoaded(ContactLookup(contact: contact(plan: "enterprise"), source: .network, age: 0)))
         #expect(state.contact?.customFields["plan"] == "enterprise")
@@ -191,8 +191,8 @@ import Testing
         #expect(refused == [.reloadContact("7", CacheChange(byOtherProcess: true, outboxNote: "refused"))])
         _ = state.reduce(.contactReloaded(
             contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true, outboxNote: "refused")))
-        #expect(state.flash == "another process's edit refused: O to resolve")
-        #expect(state.unsentEdits == 1)
+        #expect(state.notices.flash == "another process's edit refused: O to resolve")
+        #expect(state.shared.unsentEdits == 1)
         let held = state.reduce(.cacheWatched(watch(unsent: [.conflict: 1], digest: 2, contactOutbox: [.conflict: 1]), ownWork: false))
         #expect(held == [.reloadContact("7", CacheChange(byOtherProcess: true, outboxNote: "held as a conflict"))])
     }
@@ -206,6 +206,6 @@ import Testing
         _ = state.reduce(.contactLoaded(ContactLookup(contact: Contact(id: "8", email: "c@d.it", fields: ["id": 8]), source: .network, age: 0)))
         _ = state.reduce(.contactReloaded(contact(plan: "pro"), fetchedAt: Self.now, CacheChange(byOtherProcess: true)))
         #expect(state.contact?.id == "8")
-        #expect(state.flash == nil)
+        #expect(state.notices.flash == nil)
     }
 }
