@@ -9,13 +9,8 @@ extension ContactStore {
     public func fieldDefinitions(refresh: Bool = false) async throws -> [CustomFieldDefinition] {
         let now = clock.now()
         if !refresh {
-            let rows = try await database.read { db in
-                try Row.fetchAll(db, sql: "SELECT json, fetchedAt FROM field_definition ORDER BY position")
-                    .map { ($0["json"] as Data, $0["fetchedAt"] as Double) }
-            }
-            if let first = rows.first, now.timeIntervalSince1970 - first.1 < policy.ttl {
-                return rows.compactMap { try? CustomFieldDefinition.decode(JSONValue.parse($0.0)) }
-            }
+            let cached = try await storedDefinitions()
+            if let fetchedAt = cached.fetchedAt, now.timeIntervalSince1970 - fetchedAt < policy.ttl { return cached.definitions }
         }
         let definitions: [CustomFieldDefinition]
         do {
@@ -27,6 +22,21 @@ extension ContactStore {
         await persistExchanges()
         try await storeDefinitions(definitions, fetchedAt: now)
         return definitions
+    }
+
+    /// The cached definitions, whatever their age (an import and `--field` without a network
+    /// need their types, not their freshness); empty when none were ever fetched.
+    public func cachedFieldDefinitions() async throws -> [CustomFieldDefinition] {
+        try await storedDefinitions().definitions
+    }
+
+    /// The stored definitions in their order, and when they were fetched (nil: none stored).
+    private func storedDefinitions() async throws -> (definitions: [CustomFieldDefinition], fetchedAt: Double?) {
+        try await database.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT json, fetchedAt FROM field_definition ORDER BY position")
+            let definitions = rows.compactMap { try? CustomFieldDefinition.decode(JSONValue.parse($0["json"] as Data)) }
+            return (definitions, rows.first.map { $0["fetchedAt"] as Double })
+        }
     }
 
     /// Replaces the cached definitions with `definitions`, fetched at `fetchedAt`.

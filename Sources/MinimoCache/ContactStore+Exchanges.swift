@@ -54,6 +54,16 @@ extension ContactStore {
         }
     }
 
+    /// The newest stored exchange's id (after storing this process's new ones), nil when none
+    /// is stored: a cheap look that tells whether the request log changed.
+    public func newestExchangeID() async throws -> UUID? {
+        await persistExchanges()
+        return try await database.read { db in
+            try String.fetchOne(db, ExchangeRecord.select(Column("id")).order(ExchangeRecord.Columns.seq.desc).limit(1))
+                .flatMap(UUID.init(uuidString:))
+        }
+    }
+
     /// `email:<lowercased email>` for lookups by email, `id:<id>` for writes by id.
     static func contactKey(path: String) -> String? {
         let parts = path.split(separator: "/").map(String.init)

@@ -73,6 +73,9 @@ public enum AppEffect: Sendable, Hashable {
     case loadDefinitions
     case loadExchanges(Contact)
     case loadLog
+    /// The open request log's look once a second: read it again only when an exchange newer
+    /// than `newest` (the last it shows) was stored, by this process or another.
+    case refreshLog(newest: UUID?)
     case save(ContactID, ContactUpdate)
     case copy(String)
     /// Copy a request as a curl command line (the key as `$MINIMO_API_KEY`; the profile's CA

@@ -240,11 +240,3 @@ extension KeyEvent {
         return false
     }
 }
-
-extension Bindings {
-    /// The binding of a key where `context`'s stack is live.
-    func binding(for key: KeyEvent, in context: KeyContext) -> KeyBinding? {
-        guard let action = action(for: key, in: context) else { return nil }
-        return context.stack.lazy.compactMap { self.binding(action, in: $0) }.first { $0.keys.contains(key) }
-    }
-}

@@ -31,7 +31,7 @@ extension AppState {
             var effects: [AppEffect] = [.watchCache(contact?.id)]
             if let bulk, !bulk.isFinished { effects.append(.watchBulk(bulk.batch)) }
             // The request log follows new exchanges while it is open.
-            if case .log? = overlay { effects.append(.loadLog) }
+            if case .log? = overlay { effects.append(.refreshLog(newest: log.last?.id)) }
             return effects
         case .quota(let status):
             // A new observation of the quota headers means the server just answered.

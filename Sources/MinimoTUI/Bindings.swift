@@ -110,26 +110,31 @@ public struct BindingError: Error, Sendable, Hashable {
 /// keys of the line editor and the search box (they type text).
 public struct Bindings: Sendable {
     public private(set) var entries: [KeyBinding]
-    private var index: [KeyContext: [KeyEvent: KeyAction]] = [:]
+    private var index: [KeyContext: [KeyEvent: KeyBinding]] = [:]
 
     init(entries: [KeyBinding]) {
         self.entries = entries
         for entry in entries {
-            for key in entry.keys { index[entry.context, default: [:]][key] = entry.action }
+            for key in entry.keys { index[entry.context, default: [:]][key] = entry }
         }
     }
 
-    /// The action of a key where `context`'s stack is live (the context's own keys first).
-    public func action(for key: KeyEvent, in context: KeyContext) -> KeyAction? {
+    /// The binding of a key where `context`'s stack is live (the context's own keys first).
+    public func binding(for key: KeyEvent, in context: KeyContext) -> KeyBinding? {
         for layer in context.stack {
-            if let action = index[layer]?[key] { return action }
+            if let binding = index[layer]?[key] { return binding }
         }
         return nil
     }
 
+    /// The action of a key where `context`'s stack is live.
+    public func action(for key: KeyEvent, in context: KeyContext) -> KeyAction? {
+        binding(for: key, in: context)?.action
+    }
+
     /// The action of a key among one context's own keys only.
     public func ownAction(for key: KeyEvent, in context: KeyContext) -> KeyAction? {
-        index[context]?[key]
+        index[context]?[key]?.action
     }
 
     public func binding(_ action: KeyAction, in context: KeyContext) -> KeyBinding? {

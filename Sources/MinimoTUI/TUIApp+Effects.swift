@@ -57,6 +57,17 @@ extension TUIApp {
         }
     }
 
+    /// The whole log again, only when something newer than what it shows was stored: the look
+    /// is one indexed row, where a reload decodes 500 exchanges.
+    func refreshLog(newest: UUID?) {
+        let store = self.store
+        let inbox = self.inbox
+        runner.run {
+            guard let stored = try? await store.newestExchangeID(), stored != newest else { return }
+            if let log = try? await store.exchanges(limit: 500) { inbox.post(.logLoaded(log)) }
+        }
+    }
+
     /// The once-a-second look at the shared cache (one at a time).
     func watchCache(_ id: ContactID?) {
         let store = self.store

@@ -160,6 +160,8 @@ public final class TUIApp: @unchecked Sendable {
             runner.run(endsWithApp: true) { await Self.loadDefinitions(store: store, inbox: inbox) }
         case .loadExchanges(let contact):
             loadExchanges(for: contact)
+        case .refreshLog(let newest):
+            refreshLog(newest: newest)
         case .loadLog:
             loadLog()
         case .save(let id, let update):

@@ -182,7 +182,7 @@ import Testing
         let first = (0..<3).map { exchange("/contacts/\($0)") }
         state.log = first
         state.overlay = .log(selection: 2)
-        #expect(state.reduce(.tick(Date())).contains(.loadLog), "the open log reloads on the tick")
+        #expect(state.reduce(.tick(Date())).contains(.refreshLog(newest: first.last?.id)), "the open log looks for new exchanges on the tick")
         _ = state.reduce(.logLoaded(first + [exchange("/contacts/new")]))
         #expect(state.overlay == .log(selection: 3), "at the newest row, it follows")
         state.overlay = .log(selection: 1)

@@ -129,6 +129,23 @@ import Testing
         }
     }
 
+    /// The open log follows new exchanges, another process's too (here a second store on the
+    /// same cache, as `minimo sync` from cron would be).
+    @Test func theOpenRequestLogFollowsNewExchanges() async throws {
+        try await SandboxFixture.with { sandbox in
+            try await TUIDriver.with(sandbox) { tui in
+                try await tui.waitFor("quota 99/100")
+                tui.press("Escape", "L")
+                let before = try await tui.waitFor("1 exchanges")
+                #expect(!before.contains("by-email"))
+                let other = try tui.store.sibling()
+                _ = try await other.contact(email: "customer@example.com", refresh: true)
+                let after = try await tui.waitFor("2 exchanges")
+                #expect(after.contains("/public/v1/contacts/by-email/customer%40example.com"), "\(after)")
+            }
+        }
+    }
+
     @Test func quotaDropsByOnePerRequestAndCountsDownWithNoKeyPressed() async throws {
         try await SandboxFixture.with { sandbox in
             try await TUIDriver.with(sandbox) { tui in
