@@ -93,21 +93,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/MinimoSoak"),
+        // What several test targets share: blocking waits kept off the concurrency pool.
+        .target(name: "MinimoTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CNcursesTests", dependencies: ["CNcurses"]),
         .testTarget(
             name: "MinimoKitTests",
             dependencies: [
-                "MinimoKit", "MinimoSandbox",
+                "MinimoKit", "MinimoSandbox", "MinimoTestSupport",
                 // The transport's errors, built and provoked to check how each is classified.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
-        .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox"]),
+        .testTarget(name: "MinimoCacheTests", dependencies: ["MinimoCache", "MinimoSandbox", "MinimoTestSupport"]),
         // The headless stories drive the real TUI loop against a sandbox over HTTP (Headless/).
         .testTarget(
-            name: "MinimoTUITests", dependencies: ["MinimoTUI", "MinimoCache", "MinimoKit", "MinimoSandbox"],
+            name: "MinimoTUITests", dependencies: ["MinimoTUI", "MinimoCache", "MinimoKit", "MinimoSandbox", "MinimoTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MinimoSandboxTests",
@@ -119,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "minimoCLITests",
             dependencies: [
-                "MinimoSandbox", "MinimoCache", "MinimoKit",
+                "MinimoSandbox", "MinimoCache", "MinimoKit", "MinimoTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

@@ -5,6 +5,7 @@ import MinimoSandbox
 import Testing
 
 @testable import MinimoCache
+import MinimoTestSupport
 
 /// The outbox as bulk work needs it (issue 12): caller-given idempotency keys (queued once, never
 /// sent again once done), batches queued many rows to a transaction, priorities (interactive
@@ -137,7 +138,7 @@ import Testing
             #expect(try await store.outboxBatchCounts("import:theirs")[.pending] == 5)
             // Their own drain of the batch would send them; so does anyone's once they die.
             kill(importer.processIdentifier, SIGKILL)
-            importer.waitUntilExit()
+            await OffPool.run { importer.waitUntilExit() }
             #expect(try await store.sendableOutboxEntries() == theirs)
             let next = await store.sendOutbox()
             #expect(next.sent == 5)

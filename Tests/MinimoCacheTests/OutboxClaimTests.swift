@@ -5,6 +5,7 @@ import MinimoSandbox
 import Testing
 
 @testable import MinimoCache
+import MinimoTestSupport
 
 /// Outbox claims across processes (DESIGN §10): every entry is sent by exactly one store, a
 /// dead or expired claim is taken over under the same idempotency key, a live one is left
@@ -106,7 +107,7 @@ import Testing
     @Test func aClaimHeldByADeadProcessIsTakenOverAndSentOnceWithTheSameKey() async throws {
         // A pid that existed and is gone (spawned and reaped), and one above Linux's pid_max.
         let reaped = try Self.spawn("/bin/true")
-        reaped.waitUntilExit()
+        await OffPool.run { reaped.waitUntilExit() }
         for deadPID in [reaped.processIdentifier, Int32(1 << 22) + 12345] {
             try await CacheHarness.with { harness in
                 let store = try harness.store()
@@ -167,7 +168,7 @@ import Testing
             // The process ends: its claim is taken over at once (no need to wait for the lease),
             // and the contact's edits go out in order.
             kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked in children of the test runner
-            process.waitUntilExit()
+            await OffPool.run { process.waitUntilExit() }
             let next = await store.sendOutbox()
             #expect(next.takenOver == 1)
             #expect(next.sent == 2)

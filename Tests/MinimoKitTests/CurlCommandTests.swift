@@ -2,31 +2,13 @@ import Foundation
 import Testing
 
 @testable import MinimoKit
+import MinimoTestSupport
 
 /// Copy as curl: the command a user pastes into a shell sends the same request and gets the
 /// same answer (a write replays under its idempotency key), and never holds the key.
 @Suite struct CurlCommandTests {
-    /// Runs `command` with `sh -c`, the key in the environment as a user would export it, and
-    /// returns (status, body). Waits on a Dispatch thread, off the cooperative pool.
     static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // The status on a line of its own after the body.
-        process.arguments = ["-c", command + " -w '\\n%{http_code}'"]
-        process.environment = ["PATH": "/usr/bin:/bin", "MINIMO_API_KEY": key]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        let split = text.range(of: "\n", options: .backwards).map { text.index(before: $0.upperBound) } ?? text.startIndex
-        return (Int(text[text.index(after: split)...]) ?? -1, Data(text[..<split].utf8))
+        try await CurlCommandRunner.run(command, key: key)
     }
 
     @Test func aCopiedLookupAndAnUpdateGetTheSameAnswersFromTheSandbox() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import MinimoSandbox
+import MinimoTestSupport
 import Testing
 
 /// Runs the real `minimo` binary (built next to the test bundle) as a child process.
@@ -18,9 +19,9 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in). The wait
-    /// happens on a Dispatch thread, never on Swift's cooperative pool: the in-process sandbox
-    /// needs those threads to answer the child.
+    /// Runs `minimo ARGS` with a clean environment (no real key or profile leaks in). The reads
+    /// and the wait block threads of their own (`OffPool`), never the pool the in-process
+    /// sandbox needs to answer the child.
     static func run(
         _ arguments: [String], environment: [String: String] = [:], home: URL? = nil, executable: String = "minimo"
     ) async throws -> CLIRun {
@@ -39,24 +40,14 @@ enum CLI {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                // Read both pipes at once so a chatty child cannot block on a full pipe.
-                let group = DispatchGroup()
-                nonisolated(unsafe) var errData = Data()
-                group.enter()
-                DispatchQueue.global().async {
-                    errData = err.fileHandleForReading.readDataToEndOfFile()
-                    group.leave()
-                }
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                process.waitUntilExit()
-                continuation.resume(returning: CLIRun(
-                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                    stderr: String(decoding: errData, as: UTF8.self)))
-            }
-        }
+        // Read both pipes at once so a chatty child cannot block on a full pipe.
+        async let errData = OffPool.run { err.fileHandleForReading.readDataToEndOfFile() }
+        let outData = await OffPool.run { out.fileHandleForReading.readDataToEndOfFile() }
+        let stderr = await errData
+        await OffPool.run { process.waitUntilExit() }
+        return CLIRun(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 

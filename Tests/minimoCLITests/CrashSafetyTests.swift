@@ -3,6 +3,7 @@ import MinimoCache
 import MinimoKit
 import MinimoSandbox
 import Testing
+import MinimoTestSupport
 
 /// Killing the program at any moment loses no edit and applies none twice.
 @Suite struct CrashSafetyTests {
@@ -42,7 +43,7 @@ import Testing
             }
             #expect(sending, "the child never reached the send")
             kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+            await OffPool.run { child.waitUntilExit() }
             #expect(child.terminationReason == .uncaughtSignal)
 
             // A new process finds the edit and finishes it.

@@ -4,6 +4,7 @@ import MinimoSandbox
 import Testing
 
 @testable import MinimoCache
+import MinimoTestSupport
 
 /// `minimo export`, run as a real process on a cache filled by a real `minimo sync` from a real
 /// sandbox: every format, the file's mode and atomic replacement, the freshness note, and the
@@ -227,12 +228,7 @@ import Testing
             }
             #expect(temporary != nil, "the export finished before it could be interrupted")
             kill(child.processIdentifier, SIGINT)
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    child.waitUntilExit()
-                    done.resume()
-                }
-            }
+            await OffPool.run { child.waitUntilExit() }
             #expect(child.terminationReason == .exit && child.terminationStatus == 130)
             #expect(try Self.text(target) == "the previous export\n")
             #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["cards.vcf"])

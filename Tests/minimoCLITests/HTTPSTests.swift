@@ -1,6 +1,7 @@
 import Foundation
 import MinimoSandbox
 import Testing
+import MinimoTestSupport
 
 /// A CA written to a private directory, and certificates it (or another CA) signs for the TLS
 /// sandbox.
@@ -276,15 +277,10 @@ final class SandboxProcess: @unchecked Sendable {
         if process.isRunning { process.terminate() }
     }
 
-    /// SIGTERM, then waits for the exit on a Dispatch thread (never on the cooperative pool,
-    /// which the in-process sandboxes of other tests need).
+    /// SIGTERM, then waits for the exit on a thread of its own (never on the pool the
+    /// in-process sandboxes of other tests need).
     func stopAndWait() async {
         stop()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [process] in
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        await OffPool.run { [process] in process.waitUntilExit() }
     }
 }

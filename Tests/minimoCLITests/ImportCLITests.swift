@@ -3,6 +3,7 @@ import MinimoSandbox
 import Testing
 
 @testable import MinimoKit
+import MinimoTestSupport
 
 /// `minimo import` end to end (issue 12): the real binary against a real sandbox over HTTP,
 /// waiting on conditions, never on fixed sleeps. The suites may run beside each other (each has
@@ -241,12 +242,7 @@ import Testing
                 try await MultiProcessTests.stats(url)["writesApplied"]?.intValue ?? 0 >= 15
             }
             kill(run.pid, SIGINT)
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    run.process.waitUntilExit()
-                    continuation.resume()
-                }
-            }
+            await OffPool.run { [process = run.process] in process.waitUntilExit() }
             #expect(run.process.terminationStatus == 130, "\(run.stderr)")
             #expect(run.stderr.contains("run the same command again"), "\(run.stderr)")
             let outbox = try await CLI.run(["outbox", "list"], environment: environment)

@@ -3,6 +3,7 @@ import MinimoSandbox
 import Testing
 
 @testable import MinimoKit
+import MinimoTestSupport
 
 /// Several real `minimo` processes on one key and one cache directory, against a real sandbox
 /// over HTTP (DESIGN §10): the shared quota ledger, outbox claims, and opening a cache at once.
@@ -158,16 +159,11 @@ final class SpawnedMinimo: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
     var stderr: String { (try? String(contentsOfFile: output.path + ".err", encoding: .utf8)) ?? "" }
 
-    /// SIGKILL, then waits until the process is gone and reaped (on a Dispatch thread, never on
-    /// the cooperative pool the in-process sandbox needs).
+    /// SIGKILL, then waits until the process is gone and reaped (on a thread of its own, never on
+    /// the pool the in-process sandbox needs).
     func kill() async {
         _ = Foundation.kill(pid, SIGKILL)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                self.process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        await OffPool.run { [process] in process.waitUntilExit() }
     }
 }
 

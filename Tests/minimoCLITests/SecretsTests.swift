@@ -2,6 +2,7 @@ import Foundation
 import MinimoKit
 import MinimoSandbox
 import Testing
+import MinimoTestSupport
 
 /// After a session that touches every surface, the API key appears nowhere: CLI output (human,
 /// `--json`, `--debug`), error messages, the TUI's screens (raw view and request log included),
@@ -95,13 +96,9 @@ import Testing
                 let database = home.appendingPathComponent("aborted")
                 _ = try await Poll.holds(within: 20) { files(under: database).contains(where: { $0.0.hasSuffix(".sqlite") }) }
                 kill(child.processIdentifier, SIGABRT)
-                let text = await withCheckedContinuation { continuation in
-                    DispatchQueue.global().async {
-                        let data = output.fileHandleForReading.readDataToEndOfFile()
-                        child.waitUntilExit()
-                        continuation.resume(returning: String(decoding: data, as: UTF8.self))
-                    }
-                }
+                let data = await OffPool.run { output.fileHandleForReading.readDataToEndOfFile() }
+                await OffPool.run { child.waitUntilExit() }
+                let text = String(decoding: data, as: UTF8.self)
                 // The abort landed mid-request: Swift's backtracer printed the crash report.
                 #expect(text.contains("Program crashed") || child.terminationStatus != 0, "output:\n\(text)")
                 outputs.append(("aborted mid-request", text))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MinimoTestSupport
 
 /// Synchronized output (DEC mode 2026): each frame is wrapped in `ESC[?2026h` … `ESC[?2026l` so a
 /// slow SSH link never shows half of one. The real binary on a pty made by `script(1)`, whose
@@ -29,12 +30,7 @@ import Testing
         try input.fileHandleForWriting.write(contentsOf: Data("\u{03}".utf8))
         // A TUI that did not quit must not hang the suite: the test then fails on what it wrote.
         DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if process.isRunning { process.terminate() } }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                done.resume()
-            }
-        }
+        await OffPool.run { process.waitUntilExit() }
         return FileManager.default.contents(atPath: file.path) ?? Data()
     }
 

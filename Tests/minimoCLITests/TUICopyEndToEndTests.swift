@@ -1,6 +1,7 @@
 import Foundation
 import MinimoKit
 import Testing
+import MinimoTestSupport
 
 /// `C` copies a request as curl: in tmux with `set-clipboard on`, the OSC 52 the TUI writes
 /// lands in tmux's buffer, which is what a user would paste. Run, it gets the same answer.
@@ -88,28 +89,5 @@ extension TUICopyEndToEndTests {
             try tmux.press("Escape")
             try await tmux.waitUntil("the overlay closed") { !$0.contains("does not take OSC 52") }
         }
-    }
-}
-
-/// Runs a copied curl command with `sh -c` (the key exported as a user would), off the pool.
-enum CurlCommandRunner {
-    static func run(_ command: String, key: String) async throws -> (status: Int, body: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + " -w '\\n%{http_code}'"]
-        process.environment = ["PATH": "/usr/bin:/bin", "MINIMO_API_KEY": key]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let newline = text.lastIndex(of: "\n") else { return (-1, data) }
-        return (Int(text[text.index(after: newline)...]) ?? -1, Data(text[..<newline].utf8))
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 
 /// The one way this target's tests wait: on a condition, polled, with a generous timeout. Never
-/// a fixed sleep. Generous because the whole suite runs in one process: when it starts, dozens
-/// of suites share the 2 threads of the concurrency pool on 2 cores, and a story that takes 3 s
-/// alone took 40 s there (as the sandbox tests beside it did). A wait ends as soon as its
-/// condition holds, so the patience costs nothing when things are well.
+/// a fixed sleep. Generous because the whole suite runs in one process on a shared machine. (The
+/// 40 s stall at the suite's start that this once absorbed was blocking waits parked on the
+/// concurrency pool's own threads; they now run on threads of their own, see `OffPool`.) A wait
+/// ends as soon as its condition holds, so the patience costs nothing when things are well.
 enum Poll {
     static let patience: Double = 120
 
