@@ -104,8 +104,7 @@ public struct CacheError: Error, Sendable, CustomStringConvertible, Hashable {
     public static func sentence(for error: any Error, path: String? = nil) -> String {
         if error is CacheError || error is DatabaseError { return CacheError(error, path: path).message }
         if error is CancellationError { return "cancelled" }
-        if let error = error as? CustomStringConvertible { return error.description }
-        return (error as NSError).localizedDescription
+        return String(describing: error)
     }
 }
 

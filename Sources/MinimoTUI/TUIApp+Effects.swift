@@ -12,6 +12,7 @@ extension TUIApp {
         let inbox = self.inbox
         return runner.run(.search) {
             guard let results = try? await store.search(query, limit: 500), !Task.isCancelled else { return }
+            StartupTrace.mark("search")
             inbox.post(.searchResults(query: query, results))
         }
     }

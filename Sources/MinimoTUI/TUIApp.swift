@@ -52,6 +52,7 @@ public final class TUIApp: @unchecked Sendable {
             runner.cancelWhatEndsWithApp()
             throw error
         }
+        StartupTrace.mark("curses")
         run(on: screen)
     }
 
@@ -70,6 +71,8 @@ public final class TUIApp: @unchecked Sendable {
         var lastSecond = Int(clock.now().timeIntervalSince1970)
         state.now = clock.now()
         terminal.present(cursor: AppView.render(state, on: &canvas))
+        StartupTrace.mark("first-paint")
+        var listShown = false
         while !state.shouldQuit {
             // A hang-up (SSH dropped), a SIGTERM, a terminal gone: leave now, keeping unsaved
             // changes as a draft, rather than run on as an orphan.
@@ -107,6 +110,10 @@ public final class TUIApp: @unchecked Sendable {
             }
             state.now = clock.now()
             terminal.present(cursor: AppView.render(state, on: &canvas))
+            if !listShown, !state.list.results.isEmpty {
+                listShown = true
+                StartupTrace.mark("first-frame")
+            }
         }
         keepDraftBeforeExit()
     }

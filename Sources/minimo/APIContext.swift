@@ -63,6 +63,7 @@ struct APIContext {
         readonly = resolved.readonly
         label = resolved.label
         color = resolved.color
+        StartupTrace.mark("client")
         do {
             store = try ContactStore(
                 client: client, location: location, profile: resolved.cacheName, policy: FreshnessPolicy(ttl: options.ttl),
@@ -72,6 +73,7 @@ struct APIContext {
         } catch {
             throw CLIError(.failure, "cannot open the cache in \(location.directory.path): \(CacheError.sentence(for: error, path: nil))")
         }
+        StartupTrace.mark("cache-open")
     }
 
     /// Refuses a write on a read-only profile before anything is queued (exit 2). The store

@@ -33,6 +33,7 @@ struct Minimo: AsyncParsableCommand {
     /// `minimo` alone: the TUI on the configured profile.
     func run() async throws {
         let bindings = try ProfileResolver(options: global).bindings()
+        StartupTrace.mark("config")
         let context = try APIContext(global, tui: true)
         let host = context.client.configuration.baseURL.host.map { host in
             context.client.configuration.baseURL.port.map { "\(host):\($0)" } ?? host
@@ -47,11 +48,13 @@ struct Minimo: AsyncParsableCommand {
 @main
 enum MinimoMain {
     static func main() async {
+        StartupTrace.mark("main")
         do {
             // `--debug=curl` reads as the flag `--debug-curl` (ArgumentParser has no option
             // whose value may be left out, and `--debug` alone stays a flag).
             let arguments = CommandLine.arguments.dropFirst().map { $0 == "--debug=curl" ? "--debug-curl" : $0 }
             var command = try Minimo.parseAsRoot(arguments)
+            StartupTrace.mark("arguments")
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -1,5 +1,6 @@
 import Foundation
 import MinimoCache
+import MinimoKit
 import MinimoTUI
 
 /// Runs the TUI's event loop on a thread of its own (it blocks on the terminal), leaving the
@@ -15,6 +16,7 @@ enum TUILauncher {
         let app = TUIApp(store: store, profile: profile, host: host, isDemo: isDemo, columns: columns, label: label, bindings: bindings)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {
+                StartupTrace.mark("tui-thread")
                 do {
                     try app.run()
                     continuation.resume()
