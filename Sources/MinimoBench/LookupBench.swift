@@ -18,10 +18,6 @@ struct LookupBench: AsyncParsableCommand {
     var transportOnly = false
     @Flag(help: "Share the quota through a ledger file (in a temporary directory), as the minimo command does.")
     var sharedQuota = false
-    @Flag(help: "The path before the request loop: no task-executor preference, so each request hops between the caller's thread, Swift's global executor and the event loop (for a paired figure).")
-    var hop = false
-    @Flag(help: "Run the timed loop itself on the request loop (as a sync's or a drain's loop of requests can): no hop in or out.")
-    var onLoop = false
 
     func run() async throws {
         guard let url = URL(string: baseURL) else { throw ValidationError("--base-url: not a URL") }
@@ -31,8 +27,8 @@ struct LookupBench: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             configuration.gate.ledgerPath = directory.appendingPathComponent(QuotaLedgerFile.fileName(baseURL: url, apiKey: apiKey)).path
         }
+        let client = try MinimoClient(configuration: configuration)
         let transport = AsyncHTTPClientTransport()
-        let client = try MinimoClient(configuration: configuration, transport: hop ? HoppingTransport(base: transport) : transport)
         let request = TransportRequest(
             method: "GET", url: try client.configuration.resolvedAPIBase() + "/contacts/by-email/" + (email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? email),
             headers: [HTTPHeader("Authorization", "Bearer \(apiKey)"), HTTPHeader("Accept", "application/json")], body: nil)
@@ -49,31 +45,18 @@ struct LookupBench: AsyncParsableCommand {
         var timings: [Double] = []
         timings.reserveCapacity(count)
         let cpuBefore = processCPUMicroseconds()
-        func timed() async throws {
-            for _ in 0..<count {
-                let start = monotonicNanoseconds()
-                try await once()
-                timings.append(milliseconds(since: start))
-            }
+        for _ in 0..<count {
+            let start = monotonicNanoseconds()
+            try await once()
+            timings.append(milliseconds(since: start))
         }
-        if onLoop { try await client.onRequestLoop { try await timed() } } else { try await timed() }
         let cpu = (processCPUMicroseconds() - cpuBefore) / Double(count)
         if let out {
             try timings.map { String(format: "%.9f", $0 / 1000) }.joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
         }
-        let path = hop ? ", hopping (no request loop)" : onLoop ? ", the loop on the request loop" : ""
-        print("minimo client, \(count) sequential lookups by email (keep-alive)\(sharedQuota ? ", quota shared through a ledger file" : "")\(path)")
+        print("minimo client, \(count) sequential lookups by email (keep-alive)\(sharedQuota ? ", quota shared through a ledger file" : "")")
         print(distribution("lookup", timings, microseconds: true))
         print(String(format: "  cpu per lookup (user + sys, every thread of the process): %.0f µs", cpu))
-    }
-}
-
-/// The transport without its executor: requests run wherever the caller's task runs, as before
-/// `RequestExecutor` (the connection still lives on the same event loop).
-struct HoppingTransport: HTTPTransport {
-    let base: AsyncHTTPClientTransport
-    func execute(_ request: TransportRequest, timeout: Double) async throws -> TransportResponse {
-        try await base.execute(request, timeout: timeout)
     }
 }
 

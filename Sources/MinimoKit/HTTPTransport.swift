@@ -37,12 +37,6 @@ public struct TransportResponse: Sendable {
 /// against the sandbox over loopback rather than faking the wire.
 public protocol HTTPTransport: Sendable {
     func execute(_ request: TransportRequest, timeout: Double) async throws -> TransportResponse
-    /// Where a request's work should run: the thread that does the transport's I/O, or nil.
-    var executor: (any TaskExecutor)? { get }
-}
-
-extension HTTPTransport {
-    public var executor: (any TaskExecutor)? { nil }
 }
 
 /// HTTP over AsyncHTTPClient: keep-alive connection pool, TLS for https, through a proxy when
@@ -84,8 +78,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
                 let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
                 configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
             }
-            // On minimo's own event loop, where `MinimoClient` runs each request (RequestExecutor).
-            let client = HTTPClient(eventLoopGroup: RequestExecutor.shared.group, configuration: configuration)
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[network] = client
             return client
         }
@@ -101,8 +94,6 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         self.maxBodyBytes = maxBodyBytes
         self.network = network
     }
-
-    public var executor: (any TaskExecutor)? { RequestExecutor.shared }
 
     /// Throws ``NetworkFailure`` when no whole answer came, its cause told by the error's type
     /// (a TLS failure diagnosed, a proxy's named); `CancellationError` when the task was cancelled.

@@ -147,30 +147,11 @@ public final class MinimoClient: Sendable {
         }
     }
 
-    /// Runs `body` on the thread that does this client's HTTP (see `RequestExecutor`): a loop of
-    /// requests in there (a sync's pages, a drain's sends) crosses no thread between them.
-    public func onRequestLoop<T>(_ body: () async throws -> T) async rethrows -> T {
-        try await withTaskExecutorPreference(transport.executor, operation: body)
-    }
-
     /// Sends one logical request: permit from the quota gate, the call, the record of the
-    /// exchange, and retries per the policy. Each attempt is recorded. All of it runs on the
-    /// transport's thread (`RequestExecutor`), so the request crosses no thread on its way.
+    /// exchange, and retries per the policy. Each attempt is recorded.
     func perform<Value: Sendable>(
         method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
         idempotencyKey: String? = nil, priority: RequestPriority,
-        decode: (TransportResponse) throws -> Value
-    ) async throws -> MinimoResponse<Value> {
-        try await withTaskExecutorPreference(transport.executor) {
-            try await send(
-                method: method, path: path, query: query, body: body, idempotencyKey: idempotencyKey, priority: priority,
-                decode: decode)
-        }
-    }
-
-    private func send<Value: Sendable>(
-        method: String, path: String, query: [(String, String)], body: JSONValue?,
-        idempotencyKey: String?, priority: RequestPriority,
         decode: (TransportResponse) throws -> Value
     ) async throws -> MinimoResponse<Value> {
         let request = buildRequest(method: method, path: path, query: query, body: body, idempotencyKey: idempotencyKey)
