@@ -8,12 +8,13 @@ import MinimoKit
 struct SearchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "search", abstract: "Substring search over N cached contacts.")
     @Argument(help: "Contact counts.") var counts: [Int] = [100_000, 1_000_000]
+    @Option(help: "Results per query (the TUI asks for a screenful, then more as the list scrolls).") var limit = 50
 
     func run() async throws {
-        for count in counts { try await Self.measure(count: count) }
+        for count in counts { try await Self.measure(count: count, limit: limit) }
     }
 
-    static func measure(count: Int) async throws {
+    static func measure(count: Int, limit: Int = 50) async throws {
         let directory = try TemporaryDirectory()
         let store = try await filledStore(count: count, in: directory)
         var random = SplitMix(state: 7)
@@ -29,12 +30,12 @@ struct SearchBench: AsyncParsableCommand {
         var short: [Double] = []
         for query in queries {
             let start = monotonicNanoseconds()
-            _ = try await store.store.search(query, limit: 50)
+            _ = try await store.store.search(query, limit: limit)
             let ms = milliseconds(since: start)
             if query.count < 3 { short.append(ms) } else { long.append(ms) }
         }
         let all = long + short
-        print("search over \(count) cached contacts (filled in \(String(format: "%.1f", store.fillSeconds)) s, 50 results per query)")
+        print("search over \(count) cached contacts (filled in \(String(format: "%.1f", store.fillSeconds)) s, \(limit) results per query)")
         print(distribution("all queries            ", all))
         print(distribution("3+ chars (FTS5 trigram)", long))
         print(distribution("1-2 chars              ", short))

@@ -8,7 +8,9 @@ public enum AppAction: Sendable {
     case resized(TerminalSize)
     case tick(Date)
     case quota(QuotaStatus)
-    case searchResults(query: String, [ContactSummary])
+    /// A page of the search's answer: from row `offset` (0: a new list), `more` when the cache
+    /// holds further matches (read when the selection comes near the end).
+    case searchResults(query: String, [ContactSummary], offset: Int = 0, more: Bool = false)
     case contactLoaded(ContactLookup)
     case contactFailed(email: String, message: String, offline: Bool)
     case definitionsLoaded([CustomFieldDefinition])
@@ -69,6 +71,8 @@ public struct BulkFailure: Error, Sendable, Hashable {
 /// actions. Keeping it data makes the reducer testable without a terminal or a server.
 public enum AppEffect: Sendable, Hashable {
     case search(String)
+    /// The next page of the list's search, from row `offset`.
+    case searchMore(query: String, offset: Int)
     case lookup(email: String, refresh: Bool)
     case loadDefinitions
     case loadExchanges(Contact)

@@ -8,6 +8,8 @@ extension AppState {
         let (flashBefore, errorBefore) = (notices.flash, notices.lastError)
         defer { recordMessages(flash: flashBefore, error: errorBefore) }
         var effects = reduceAction(action)
+        // The list reads its next page as the selection nears the end of what is loaded.
+        if let page = list.pageIn(text: search.text, window: max(1, size.rows - 8)) { effects.append(page) }
         // A copy another process changed, held while the user was editing: shown as soon as
         // the unsaved changes are saved or undone.
         if let held = detail.heldReload, !isEditingContact, notices.pending == nil {
@@ -40,9 +42,13 @@ extension AppState {
             if let snapshot = status.snapshot, let reset = snapshot.resetAt {
                 shared.observedWindow = max(shared.observedWindow ?? 0, reset.timeIntervalSince(snapshot.observedAt))
             }
-        case .searchResults(let query, let summaries):
+        case .searchResults(let query, let summaries, let offset, let more):
             guard query == search.text else { return [] }  // an older query's answer
-            list.show(summaries, definitions: definitions)
+            if offset == 0 {
+                list.show(summaries, query: query, more: more, definitions: definitions)
+            } else {
+                list.append(summaries, from: offset, more: more, definitions: definitions)
+            }
         case .contactLoaded(let lookup):
             let isNewContact = contact?.id != lookup.contact.id
             var effects: [AppEffect] = []

@@ -87,7 +87,7 @@ enum PaneViews {
 
     static func results(_ state: AppState, in rect: Rect, lines: LineDrawing, on canvas: inout some Canvas) {
         let focused = state.focus == .results && state.overlay == nil
-        let trailing = state.list.marks.isEmpty ? "\(state.list.results.count)" : "\(state.list.results.count) · \(state.list.marks.count) marked"
+        let trailing = state.list.marks.isEmpty ? state.list.countLabel : "\(state.list.countLabel) · \(state.list.marks.count) marked"
         let inner = AppView.box("Contacts", trailing: trailing, focused: focused, lines: lines).draw(in: rect, on: &canvas)
         guard inner.height > 0 else { return }
         if state.list.results.isEmpty, let failure = state.notices.lookupFailure, failure.email == state.search.text {

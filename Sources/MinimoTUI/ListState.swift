@@ -6,6 +6,13 @@ import MinimoKit
 /// contacts marked for a bulk edit. Its keys (the `list` context) change only this.
 public struct ListState: Sendable {
     public var results: [ContactSummary] = []
+    /// The search these results answer, and whether the cache holds more matches than are
+    /// loaded: the list is read a page at a time (`TUIApp.page` rows), the next page when the
+    /// selection comes within a screen of the end, so a keystroke decodes a screenful, not 500.
+    public var query: String?
+    public var more = false
+    /// The first row of the page being read, if one is.
+    var loadingFrom: Int?
     /// The profile's `columns`; `[.email]` draws the plain list of addresses.
     public var columns: [ListColumn] = [.email]
     /// The order (`o` cycles the column, `I` inverts); nil: the search's order.
@@ -19,11 +26,36 @@ public struct ListState: Sendable {
     public var selected: ContactSummary? { results.indices.contains(selection) ? results[selection] : nil }
 
     /// A new answer of the search: shown in the chosen order, the selection kept in range.
-    mutating func show(_ summaries: [ContactSummary], definitions: [CustomFieldDefinition]) {
+    mutating func show(_ summaries: [ContactSummary], query: String? = nil, more: Bool = false, definitions: [CustomFieldDefinition]) {
         results = summaries
+        self.query = query
+        self.more = more
+        loadingFrom = nil
         selection = min(selection, max(0, summaries.count - 1))
         applySort(definitions: definitions)
     }
+
+    /// The next page of the same search, after the rows loaded (re-sorted with them when a
+    /// sort is on: a sort orders the rows loaded so far).
+    mutating func append(_ summaries: [ContactSummary], from offset: Int, more: Bool, definitions: [CustomFieldDefinition]) {
+        guard offset == loadingFrom else { return }  // a page of an older list
+        let loaded = Set(results.map(\.id))
+        results += summaries.filter { !loaded.contains($0.id) }
+        self.more = more
+        loadingFrom = nil
+        applySort(definitions: definitions)
+    }
+
+    /// The effect that reads the next page, when the selection is within `window` rows of the
+    /// end of what is loaded and the search `text` shown is the one these rows answer.
+    mutating func pageIn(text: String, window: Int) -> AppEffect? {
+        guard more, loadingFrom == nil, query == text, results.count - selection <= window else { return nil }
+        loadingFrom = results.count
+        return .searchMore(query: text, offset: results.count)
+    }
+
+    /// The count for the list's title: `100+` while more matches are left to read.
+    var countLabel: String { more ? "\(results.count)+" : "\(results.count)" }
 
     /// `o`: the next column to sort by, then back to the search's order. Returns what to say.
     mutating func cycleSort(definitions: [CustomFieldDefinition]) -> String {

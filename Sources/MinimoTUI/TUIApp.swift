@@ -161,8 +161,10 @@ public final class TUIApp: @unchecked Sendable {
         switch effect {
         case .search(let query):
             search(query)
+        case .searchMore(let query, let offset):
+            search(query, offset: offset)
         case .lookup(let email, let refresh):
-            lookUp(email, refresh: refresh, query: state.search.text)
+            lookUp(email, refresh: refresh, query: state.search.text, rows: state.list.results.count)
         case .loadDefinitions:
             runner.run(endsWithApp: true) { await Self.loadDefinitions(store: store, inbox: inbox) }
         case .loadExchanges(let contact):
@@ -220,7 +222,7 @@ public final class TUIApp: @unchecked Sendable {
         case .loadDraft(let id):
             loadDraft(id)
         case .sync:
-            sync(query: state.search.text)
+            sync(query: state.search.text, rows: state.list.results.count)
         }
     }
 }

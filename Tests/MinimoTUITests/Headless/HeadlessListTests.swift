@@ -54,3 +54,28 @@ import Testing
         }
     }
 }
+
+/// The list reads the cache a page at a time: the first screen costs one page, and moving down
+/// reads the next before the selection gets there, until every match is in.
+@Suite struct HeadlessListPagingTests {
+    @Test func theListReadsItsNextPageAsTheSelectionNearsTheEnd() async throws {
+        try await SandboxFixture.with({ $0.contactCount = 250 }) { sandbox in
+            _ = try await sandbox.store().sync()
+            let total = try await sandbox.store().search("", limit: 1000).count
+            #expect(total > TUIApp.page * 2, "the sandbox seeds more than two pages: \(total)")
+            try await TUIDriver.with(sandbox) { tui in
+                tui.press("Escape")
+                let first = try await tui.waitFor("\(TUIApp.page)+")
+                #expect(!first.contains("\(TUIApp.page * 2)+"))
+                // G: the last row loaded; within a screen of the end, so the next page is read.
+                tui.press("G")
+                try await tui.waitFor("\(TUIApp.page * 2)+")
+                tui.press("G")
+                try await tui.waitUntil("every match loaded, no + left") { screen in
+                    screen.contains("Contacts") && screen.range(of: "\\b\(total)\\b(?!\\+)", options: .regularExpression) != nil
+                        && !screen.contains("\(TUIApp.page * 2)+")
+                }
+            }
+        }
+    }
+}
