@@ -55,6 +55,16 @@ public struct GridCanvas: Canvas, Sendable, Hashable {
     public mutating func put(text: String, row: Int, column: Int, style: CellStyle, limit: Int?) -> Int {
         let right = min(size.columns, limit ?? size.columns)
         guard row >= 0, row < size.rows, column < right else { return column }
+        // Printable ASCII (most of a frame): a cell a byte, no grapheme walk.
+        if column >= 0, TerminalText.printableASCIIWidth(text) != nil {
+            var position = column
+            for byte in text.utf8 {
+                if position >= right { break }
+                set(row: row, column: position, Cell(text: String(UnicodeScalar(byte)), width: 1, style: style))
+                position += 1
+            }
+            return min(position, right)
+        }
         var position = column
         var lastWritten: Int?
         for character in text {

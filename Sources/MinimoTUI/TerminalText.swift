@@ -185,9 +185,26 @@ public enum TerminalText {
         }
     }
 
+    /// The width of text made only of printable ASCII (a byte a column), or nil. Most of what a
+    /// frame shows is ASCII: this spares each frame a grapheme walk with Unicode property
+    /// lookups per character (a fifth of a list move's CPU, measured with perf).
+    @inline(__always)
+    static func printableASCIIWidth(_ text: String) -> Int? {
+        var count = 0
+        for byte in text.utf8 {
+            guard byte >= 0x20, byte < 0x7F else { return nil }
+            count += 1
+        }
+        return count
+    }
+
     /// Pads (or cuts, with `…`) sanitised text to exactly `columns` display columns.
     public static func fit(_ text: String, columns: Int) -> String {
         guard columns > 0 else { return "" }
+        if let count = printableASCIIWidth(text) {
+            if count <= columns { return text + String(repeating: " ", count: columns - count) }
+            return String(decoding: text.utf8.prefix(columns - 1), as: UTF8.self) + "…"
+        }
         var used = 0
         var output = ""
         if let total = width(text, atMost: columns) { return text + String(repeating: " ", count: columns - total) }
@@ -227,6 +244,7 @@ public enum TerminalText {
     /// The display width of `text` when it is at most `limit`, else nil: counting stops at the
     /// limit, so a 100k-character value costs no more than a short one.
     static func width(_ text: String, atMost limit: Int) -> Int? {
+        if let count = printableASCIIWidth(text) { return count <= limit ? count : nil }
         var used = 0
         for character in text {
             used += width(of: character)
