@@ -71,8 +71,9 @@ public struct BulkFailure: Error, Sendable, Hashable {
 /// actions. Keeping it data makes the reducer testable without a terminal or a server.
 public enum AppEffect: Sendable, Hashable {
     case search(String)
-    /// The next page of the list's search, from row `offset`.
-    case searchMore(query: String, offset: Int)
+    /// More of the list's search: `rows` rows from row `offset` (a page, or the rest up to
+    /// `ListState.markAllLimit` for `M`).
+    case searchMore(query: String, offset: Int, rows: Int = TUIApp.page)
     case lookup(email: String, refresh: Bool)
     case loadDefinitions
     case loadExchanges(Contact)

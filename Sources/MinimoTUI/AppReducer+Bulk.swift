@@ -10,7 +10,9 @@ extension AppState {
     mutating func toggleMarkAll() {
         guard !list.results.isEmpty else { return }
         if list.toggleMarkAll() {
-            notices.flash = "\(list.marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
+            notices.flash = list.markingAll
+                ? "\(list.marks.count) marked, reading the other matches to mark them too"
+                : "\(list.marks.count) marked: \(keyLabel(.bulk)) for a bulk edit"
         } else {
             notices.flash = "unmarked the \(list.results.count) shown; \(list.marks.count) still marked"
         }

@@ -47,7 +47,11 @@ extension AppState {
             if offset == 0 {
                 list.show(summaries, query: query, more: more, definitions: definitions)
             } else {
+                let marking = list.markingAll
                 list.append(summaries, from: offset, more: more, definitions: definitions)
+                if marking, !list.markingAll {
+                    notices.flash = "\(list.marks.count) marked\(list.more ? " (the first \(ListState.markAllLimit) matches)" : ""): \(keyLabel(.bulk)) for a bulk edit"
+                }
             }
         case .contactLoaded(let lookup):
             let isNewContact = contact?.id != lookup.contact.id

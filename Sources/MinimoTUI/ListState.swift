@@ -13,6 +13,10 @@ public struct ListState: Sendable {
     public var more = false
     /// The first row of the page being read, if one is.
     var loadingFrom: Int?
+    /// `M` with matches left to read: the rest is read (up to `markAllLimit` rows in the list)
+    /// and marked as it comes, so `M` marks every match, as it did when the list held them all.
+    var markingAll = false
+    static let markAllLimit = 10_000
     /// The profile's `columns`; `[.email]` draws the plain list of addresses.
     public var columns: [ListColumn] = [.email]
     /// The order (`o` cycles the column, `I` inverts); nil: the search's order.
@@ -31,6 +35,7 @@ public struct ListState: Sendable {
         self.query = query
         self.more = more
         loadingFrom = nil
+        markingAll = false
         selection = min(selection, max(0, summaries.count - 1))
         applySort(definitions: definitions)
     }
@@ -40,16 +45,24 @@ public struct ListState: Sendable {
     mutating func append(_ summaries: [ContactSummary], from offset: Int, more: Bool, definitions: [CustomFieldDefinition]) {
         guard offset == loadingFrom else { return }  // a page of an older list
         let loaded = Set(results.map(\.id))
-        results += summaries.filter { !loaded.contains($0.id) }
+        let added = summaries.filter { !loaded.contains($0.id) }
+        results += added
+        if markingAll { for summary in added { marks.mark(summary) } }
         self.more = more
         loadingFrom = nil
+        if !more || results.count >= Self.markAllLimit { markingAll = false }
         applySort(definitions: definitions)
     }
 
     /// The effect that reads the next page, when the selection is within `window` rows of the
     /// end of what is loaded and the search `text` shown is the one these rows answer.
     mutating func pageIn(text: String, window: Int) -> AppEffect? {
-        guard more, loadingFrom == nil, query == text, results.count - selection <= window else { return nil }
+        guard more, loadingFrom == nil, query == text else { return nil }
+        if markingAll, results.count < Self.markAllLimit {
+            loadingFrom = results.count
+            return .searchMore(query: text, offset: results.count, rows: Self.markAllLimit - results.count)
+        }
+        guard results.count - selection <= window else { return nil }
         loadingFrom = results.count
         return .searchMore(query: text, offset: results.count)
     }
@@ -119,9 +132,11 @@ public struct ListState: Sendable {
     mutating func toggleMarkAll() -> Bool {
         if results.allSatisfy({ marks.contains($0.id) }) {
             for summary in results { marks.unmark(summary.id) }
+            markingAll = false
             return false
         }
         for summary in results { marks.mark(summary) }
+        markingAll = more && results.count < Self.markAllLimit
         return true
     }
 }

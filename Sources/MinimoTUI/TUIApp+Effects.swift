@@ -7,7 +7,7 @@ import MinimoKit
 extension TUIApp {
     /// Rows the list reads at a time: more than a tall terminal shows, and few enough that a
     /// keystroke's search decodes them in a millisecond or two (500 took 6 ms at 100k contacts).
-    static let page = 100
+    public static let page = 100
 
     /// Filters the cached contacts: `rows` of them from `offset` (a page, or every row the list
     /// had loaded when it is read again); a newer search cancels this one.

@@ -161,8 +161,8 @@ public final class TUIApp: @unchecked Sendable {
         switch effect {
         case .search(let query):
             search(query)
-        case .searchMore(let query, let offset):
-            search(query, offset: offset)
+        case .searchMore(let query, let offset, let rows):
+            search(query, rows: rows, offset: offset)
         case .lookup(let email, let refresh):
             lookUp(email, refresh: refresh, query: state.search.text, rows: state.list.results.count)
         case .loadDefinitions:

@@ -59,4 +59,18 @@ import Testing
         state.search = LineEditor(text: "p9")  // typed, its answer not in yet
         #expect(!state.reduce(.tick(BulkEditTests.now)).contains { if case .searchMore = $0 { true } else { false } })
     }
+
+    @Test func markAllReadsTheOtherMatchesAndMarksThemToo() {
+        var state = listed(query: "p", more: true)
+        let effects = state.reduce(.key(.character("M")))
+        #expect(effects.contains(.searchMore(query: "p", offset: 100, rows: ListState.markAllLimit - 100)))
+        #expect(state.list.marks.count == 100)
+        #expect(state.notices.flash?.contains("reading the other matches") == true)
+        _ = state.reduce(.searchResults(query: "p", page(40, from: 100), offset: 100, more: false))
+        #expect(state.list.marks.count == 140)
+        #expect(state.notices.flash?.hasPrefix("140 marked") == true, "\(state.notices.flash ?? "")")
+        // M again: every match is shown and marked, so it unmarks them; nothing more is read.
+        #expect(!state.reduce(.key(.character("M"))).contains { if case .searchMore = $0 { true } else { false } })
+        #expect(state.list.marks.isEmpty)
+    }
 }
