@@ -34,6 +34,8 @@ public final class MinimoClient: Sendable {
         // A live request's lease must outlast the request.
         gateConfiguration.leaseSeconds = max(gateConfiguration.leaseSeconds, configuration.timeout + 10)
         gateConfiguration.maxWait = min(gateConfiguration.maxWait, configuration.retry.maxRateLimitWait)
+        // A request given up at its timeout lands, if at all, soon after.
+        gateConfiguration.strayHorizon = min(gateConfiguration.strayHorizon, max(1, configuration.timeout * 3))
         let ledger = try gateConfiguration.ledgerPath.map { try QuotaLedgerFile(path: $0) }
         self.gate = QuotaGate(configuration: gateConfiguration, clock: clock, ledger: ledger)
     }

@@ -30,6 +30,50 @@ struct QuotaBook: Sendable, Equatable {
     /// goes alone, and its answer tells what is left.
     static let stragglerHorizon: Double = 30
 
+    /// The pid of a stray: the lease of a request that ended without an answer (a timeout, a
+    /// cancellation, a sender killed). The server may count that request yet: in the window it
+    /// was sent in, where it is counted as spent at once (one less remaining), or, held up on
+    /// the way, in a later one, where the stray counts as a request in flight until
+    /// `strayHorizon` has passed. (Counting it only against its own window let a stray that
+    /// landed after the reset take the last request of the next window: the multi-worker soak
+    /// caught one 429 of a spent window so.) A stray's `holder` holds the reset time of the
+    /// window it was lost in (its bit pattern), to tell its own window from later ones.
+    static let strayPID: Int32 = 0
+    /// How long after its answer was given up a request may still reach the server, at most
+    /// (`QuotaGate.Configuration.strayHorizon` sets it per client): a request the server has
+    /// received is done within seconds, and one it has not when the connection closes does not
+    /// arrive later, but for what a proxy or a loaded machine holds up.
+    static let strayHorizon: Double = 5
+
+    /// Requests in flight that someone still waits on (strays left out): one probe goes only
+    /// when there is none, whatever strays are out.
+    var liveCount: Int { leases.reduce(0) { $0 + ($1.pid == Self.strayPID ? 0 : 1) } }
+
+    /// Strays lost in an earlier window than the one on record (or when none was): they may land
+    /// in this one, which has not counted them.
+    var straysFromEarlierWindows: Int {
+        let current = snapshot?.resetAt?.timeIntervalSince1970
+        return leases.reduce(0) { count, lease in
+            guard lease.pid == Self.strayPID else { return count }
+            let lostIn = Double(bitPattern: lease.holder)
+            guard let current, lostIn.isFinite, lostIn > 0 else { return count + 1 }
+            return lostIn < current - 0.5 ? count + 1 : count
+        }
+    }
+
+    /// A request is given up (its answer lost, or its sender gone): spent in the current
+    /// window, and a stray for the windows after it.
+    mutating func makeStray(_ index: Int, now: Date, horizon: Double = QuotaBook.strayHorizon) {
+        let lostIn = snapshot.flatMap { $0.isExpired(now: now) ? nil : $0.resetAt?.timeIntervalSince1970 } ?? 0
+        leases[index] = Lease(
+            pid: Self.strayPID, holder: lostIn.bitPattern, priority: leases[index].priority,
+            expiresAt: now.timeIntervalSince1970 + horizon)
+        if var current = snapshot, !current.isExpired(now: now) {
+            current.remaining = max(0, current.remaining - 1)
+            snapshot = current
+        }
+    }
+
     /// How many leases one book can hold: far above any real limit's concurrency; past it
     /// requests wait for a lease to be returned.
     static let maxLeases = 64
@@ -38,9 +82,10 @@ struct QuotaBook: Sendable, Equatable {
     func allowance(for priority: RequestPriority, now: Date, configuration: QuotaGate.Configuration) -> Int {
         if let blockedUntil, now < blockedUntil { return 0 }
         guard leases.count < Self.maxLeases else { return 0 }
-        let inFlight = leases.count
+        let live = liveCount
+        let inFlight = live + straysFromEarlierWindows
         guard let snapshot else {
-            return inFlight == 0 ? 1 : 0  // unknown quota: one probe at a time
+            return live == 0 ? 1 : 0  // unknown quota: one probe at a time
         }
         var remaining = snapshot.remaining
         if let resetAt = snapshot.resetAt, now >= resetAt.addingTimeInterval(configuration.resetMargin) {
@@ -51,12 +96,14 @@ struct QuotaBook: Sendable, Equatable {
             // sender was killed); the multi-worker soak caught one 429 of a spent window so. Long
             // after the reset no straggler can still arrive: the full limit is back.
             if now.timeIntervalSince(resetAt) < Self.stragglerHorizon {
-                return inFlight == 0 ? 1 : 0
+                return live == 0 ? 1 : 0
             } else {
                 remaining = snapshot.limit
             }
         } else if snapshot.resetAt == nil, snapshot.remaining <= 0 {
-            remaining = inFlight == 0 ? 1 : 0  // spent, reset unknown: probe one at a time
+            // Spent, reset unknown: one probe at a time (strays do not stop a probe).
+            let probe = live == 0 ? 1 : 0
+            return priority == .background ? probe - configuration.reserve(of: snapshot.limit) : probe
         }
         var available = remaining - inFlight
         if priority == .background {
@@ -120,31 +167,26 @@ struct QuotaBook: Sendable, Equatable {
         snapshot = current
     }
 
-    /// A request ended without an answer (a network error, a timeout, a cancellation): the server
-    /// may have counted it, so it counts against the current window (better a request kept back
-    /// than a 429).
-    mutating func noteUnanswered(now: Date) {
-        guard var current = snapshot, !current.isExpired(now: now) else { return }
-        current.remaining = max(0, current.remaining - 1)
-        snapshot = current
+    /// A request of `holder` ended without an answer (a network error, a timeout, a
+    /// cancellation): the server may count it yet, so its lease stays, as a stray, until the
+    /// straggler horizon has passed (better a request kept back than a 429).
+    mutating func strandLease(pid: Int32, holder: UInt64, now: Date, horizon: Double = QuotaBook.strayHorizon) {
+        let mine = leases.indices.filter { leases[$0].pid == pid && leases[$0].holder == holder }
+        guard let first = mine.min(by: { leases[$0].expiresAt < leases[$1].expiresAt }) else { return }
+        makeStray(first, now: now, horizon: horizon)
     }
 
-    /// Drops the leases nobody will return: expired ones, and those of processes that are gone.
-    /// Such a request may have reached the server before its sender died, so each one dropped
-    /// early still counts against the current window (one less remaining): better a request
-    /// kept back than a 429.
-    mutating func reclaim(now: Date, ownPID: Int32, isAlive: (Int32) -> Bool) {
+    /// Frees the leases nobody will return. A stray goes when its horizon has passed. The
+    /// lease of a process that is gone, or one past its expiry, becomes a stray (and is spent in
+    /// the current window): its request may have reached the server before its sender died,
+    /// or may still.
+    mutating func reclaim(now: Date, ownPID: Int32, isAlive: (Int32) -> Bool, horizon: Double = QuotaBook.strayHorizon) {
         guard !leases.isEmpty else { return }
         let clock = now.timeIntervalSince1970
-        var lost = 0
-        leases.removeAll { lease in
-            let gone = lease.expiresAt <= clock || (lease.pid != ownPID && !isAlive(lease.pid))
-            if gone { lost += 1 }
-            return gone
-        }
-        if lost > 0, var current = snapshot, !current.isExpired(now: now) {
-            current.remaining = max(0, current.remaining - lost)
-            snapshot = current
+        leases.removeAll { $0.pid == Self.strayPID && $0.expiresAt <= clock }
+        for index in leases.indices where leases[index].pid != Self.strayPID {
+            let lease = leases[index]
+            if lease.expiresAt <= clock || (lease.pid != ownPID && !isAlive(lease.pid)) { makeStray(index, now: now, horizon: horizon) }
         }
         if let blockedUntil, blockedUntil <= now { self.blockedUntil = nil }
     }

@@ -40,6 +40,10 @@ public actor QuotaGate {
         /// hung). `MinimoClient` raises it to at least its timeout plus 10 s, so a live request's
         /// lease never lapses. A dead process's leases are freed at once (its pid is gone).
         public var leaseSeconds: Double
+        /// How long a request given up without an answer may still land at the server and is
+        /// counted in flight for the windows after its own (`QuotaBook.strayHorizon` at most;
+        /// `MinimoClient` sets three times its timeout, at least 1 s).
+        public var strayHorizon: Double = QuotaBook.strayHorizon
         /// A request that would wait longer than this for the window to reset (or for a 429's
         /// wait) fails at once with `.rateLimited`, nothing sent. `MinimoClient` lowers it to
         /// its retry policy's `maxRateLimitWait` (the CLI's `--max-wait`).
@@ -103,7 +107,7 @@ public actor QuotaGate {
     /// Requests in flight now (with a ledger: in every process using the key).
     public var inFlight: Int {
         if let ledger { book = ledger.read() }
-        return book.leases.count
+        return book.liveCount
     }
 
     /// What the status bar shows: the figures, and since when requests are held for the reset.
@@ -160,10 +164,14 @@ public actor QuotaGate {
     /// Runs `body` on the book: in memory, or under the ledger's lock after freeing the leases of
     /// processes that are gone.
     private func withBook<T>(_ body: (inout QuotaBook) -> T) -> T {
-        guard let ledger else { return body(&book) }
+        guard let ledger else {
+            // This process only: its strays end at their horizon here too.
+            book.reclaim(now: clock.now(), ownPID: pid, isAlive: { _ in true }, horizon: configuration.strayHorizon)
+            return body(&book)
+        }
         let now = clock.now()
         let (result, updated) = ledger.update { shared -> (T, QuotaBook) in
-            shared.reclaim(now: now, ownPID: pid, isAlive: QuotaBook.processIsAlive)
+            shared.reclaim(now: now, ownPID: pid, isAlive: QuotaBook.processIsAlive, horizon: configuration.strayHorizon)
             let result = body(&shared)
             return (result, shared)
         }
@@ -200,8 +208,12 @@ public actor QuotaGate {
         let now = clock.now()
         let enabled = configuration.enabled
         withBook { book in
-            if enabled { book.returnLease(pid: pid, holder: holder) }
-            if let observed { book.merge(observed, now: now) } else { book.noteUnanswered(now: now) }
+            if let observed {
+                if enabled { book.returnLease(pid: pid, holder: holder) }
+                book.merge(observed, now: now)
+            } else if enabled {
+                book.strandLease(pid: pid, holder: holder, now: now, horizon: configuration.strayHorizon)
+            }
         }
         pump()
         publish()
@@ -305,9 +317,14 @@ public actor QuotaGate {
         holdUntil = priorities.compactMap { book.spentUntil($0, now: now, configuration: configuration) }.min()
         var target = holdUntil
         if ledger != nil {
-            let othersInFlight = book.leases.contains { $0.pid != pid || $0.holder != holder }
+            let othersInFlight = book.leases.contains { $0.pid != QuotaBook.strayPID && ($0.pid != pid || $0.holder != holder) }
             let poll = now.addingTimeInterval(othersInFlight ? 0.005 : 0.25)
             target = min(target ?? poll, poll)
+        }
+        // A stray's end frees its place: no answer will pump the gate then.
+        if let strayEnd = book.leases.filter({ $0.pid == QuotaBook.strayPID }).map(\.expiresAt).min() {
+            let end = Date(timeIntervalSince1970: strayEnd)
+            target = min(target ?? end, end)
         }
         guard let target, target > now else {
             // Nothing time-based to wait for: an answer in flight will pump the gate.

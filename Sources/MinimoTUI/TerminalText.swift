@@ -147,6 +147,15 @@ public enum TerminalText {
     public static func width(of character: Character) -> Int {
         if character.isASCII { return 1 }
         guard let first = character.unicodeScalars.first else { return 0 }
+        // One scalar from ranges that are one column and never marks or format characters: Latin
+        // letters (but the soft hyphen), the box drawing of every pane's border, dashes, quotes
+        // and the ellipsis. Spares each frame two Unicode property lookups per border cell.
+        if character.unicodeScalars.count == 1 {
+            switch first.value {
+            case 0xA0..<0xAD, 0xAE..<0x300, 0x2010...0x2027, 0x2500...0x259F: return 1
+            default: break
+            }
+        }
         switch first.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

@@ -71,7 +71,12 @@ struct QuotaCommand: AsyncParsableCommand {
             print("no request in flight")
         }
         for reservation in reading.reservations {
-            let state = reservation.processIsAlive ? "running" : "gone: freed at the next request"
+            if reservation.pid == 0 {
+                // A stray (QuotaBook.strayPID): its answer never came, and it may still land.
+                print("unanswered: a request whose answer never came, counted as in flight for \(Int(max(0, reservation.expiresAt.timeIntervalSince(now)).rounded(.up))) s more (it may still reach the server)")
+                continue
+            }
+            let state = reservation.processIsAlive ? "running" : "gone: counted until its request can no longer land"
             print("in flight: pid \(reservation.pid) (\(state)), \(reservation.priority == .interactive ? "interactive" : "background")")
         }
         print("ledger: \(path)")

@@ -71,7 +71,7 @@ private func deadPID() throws -> Int32 {
         #expect(stale.allowance(for: .interactive, now: later, configuration: configuration) == 80)
     }
 
-    @Test func leasesOfDeadProcessesAreReclaimedAndCountedAsSpent() throws {
+    @Test func leasesOfDeadProcessesBecomeStraysThatCountUntilTheirHorizon() throws {
         let now = Date()
         var book = QuotaBook()
         book.snapshot = QuotaSnapshot(limit: 10, remaining: 5, resetAt: now.addingTimeInterval(30), observedAt: now)
@@ -82,9 +82,16 @@ private func deadPID() throws -> Int32 {
             .init(pid: getpid(), holder: 3, priority: .interactive, expiresAt: now.timeIntervalSince1970 - 1),  // expired
         ]
         book.reclaim(now: now, ownPID: getpid(), isAlive: QuotaBook.processIsAlive)
-        #expect(book.leases.map(\.holder) == [2])
-        // The dead process's request and the expired one may have reached the server.
+        // The dead process's request and the expired one may have reached the server, or may
+        // yet: both stay in flight as strays, in this window and the next, until the horizon.
+        #expect(book.leases.map(\.pid).sorted() == [QuotaBook.strayPID, QuotaBook.strayPID, getpid()])
+        #expect(book.liveCount == 1)
+        // Spent in this window (5 - 2), and the live one in flight.
         #expect(book.snapshot?.remaining == 3)
+        #expect(book.allowance(for: .interactive, now: now, configuration: QuotaGate.Configuration()) == 2)
+        let past = now.addingTimeInterval(QuotaBook.strayHorizon + 1)
+        book.reclaim(now: past, ownPID: getpid(), isAlive: QuotaBook.processIsAlive)
+        #expect(book.leases.map(\.holder) == [2])
     }
 
     @Test func aLateAnswerFromAnOlderWindowDoesNotOverwriteTheCurrentOne() {
@@ -167,11 +174,12 @@ private func deadPID() throws -> Int32 {
             book.leases = [.init(pid: dead, holder: 1, priority: .interactive, expiresAt: now.timeIntervalSince1970 + 300)]
         }
         let gate = QuotaGate(ledger: try QuotaLedgerFile(path: path))
-        // The dead process's lease is dropped (its request counted as spent): one permit is left.
+        // The dead process's request is counted as spent (and kept as a stray for later
+        // windows, not as anyone's request in flight): one permit is left.
         try await gate.acquire(.interactive)
         let book = ledger.read()
-        #expect(book.leases.count == 1)
-        #expect(book.leases.first?.pid == getpid())
+        #expect(book.liveCount == 1)
+        #expect(book.leases.filter { $0.pid != QuotaBook.strayPID }.map(\.pid) == [getpid()])
         #expect(book.snapshot?.remaining == 1)
     }
 
@@ -272,12 +280,28 @@ private func deadPID() throws -> Int32 {
         #expect(book.allowance(for: .interactive, now: later, configuration: configuration) <= 0)
     }
 
-    @Test func anUnansweredRequestCountsAgainstTheWindow() {
-        var book = book(remaining: 3)
-        book.noteUnanswered(now: now)
+    @Test func anUnansweredRequestStaysInFlightAcrossTheResetUntilItsHorizon() {
+        // The soak's case: a request of the last window loses its answer (a timeout), the window
+        // resets, a probe tells 79 left, and the stray may land in the new window after that.
+        var book = book(remaining: 3, resetIn: 2)
+        book.leases = [.init(pid: 7, holder: 9, priority: .background, expiresAt: now.timeIntervalSince1970 + 30)]
+        book.strandLease(pid: 7, holder: 9, now: now)
+        #expect(book.liveCount == 0)
+        // Spent in its own window: counted once there, not again as in flight.
         #expect(book.snapshot?.remaining == 2)
-        var over = self.book(remaining: 3, resetIn: -1)
-        over.noteUnanswered(now: now)
-        #expect(over.snapshot?.remaining == 3)  // that window is over: nothing to count against
+        #expect(book.allowance(for: .interactive, now: now, configuration: configuration) == 2)
+        let next = now.addingTimeInterval(3)  // the window reset at +2
+        book.merge(QuotaSnapshot(limit: 80, remaining: 79, resetAt: next.addingTimeInterval(2), observedAt: next), now: next)
+        // Counted in the new window: it may land there. A probe is never held back by one.
+        #expect(book.straysFromEarlierWindows == 1)
+        #expect(book.allowance(for: .interactive, now: next, configuration: configuration) == 78)
+        var unknown = QuotaBook()
+        unknown.leases = book.leases
+        #expect(unknown.allowance(for: .interactive, now: next, configuration: configuration) == 1)
+        // Past its horizon it can no longer land: the whole window is free again.
+        let past = now.addingTimeInterval(QuotaBook.strayHorizon + 0.5)
+        book.reclaim(now: past, ownPID: 7, isAlive: { _ in true })
+        #expect(book.leases.isEmpty)
+        #expect(book.straysFromEarlierWindows == 0)
     }
 }
