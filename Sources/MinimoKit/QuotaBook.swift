@@ -68,10 +68,16 @@ struct QuotaBook: Sendable, Equatable {
         leases[index] = Lease(
             pid: Self.strayPID, holder: lostIn.bitPattern, priority: leases[index].priority,
             expiresAt: now.timeIntervalSince1970 + horizon)
-        if var current = snapshot, !current.isExpired(now: now) {
-            current.remaining = max(0, current.remaining - 1)
-            snapshot = current
-        }
+        spendUnanswered(now: now)
+    }
+
+    /// One request of the current window ended without an answer: the server may have counted
+    /// it, so it is spent (better a request kept back than a 429). With the gate off there is no
+    /// lease to keep as a stray, but the figures still count it.
+    mutating func spendUnanswered(now: Date) {
+        guard var current = snapshot, !current.isExpired(now: now) else { return }
+        current.remaining = max(0, current.remaining - 1)
+        snapshot = current
     }
 
     /// How many leases one book can hold: far above any real limit's concurrency; past it

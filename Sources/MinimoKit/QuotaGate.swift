@@ -213,6 +213,8 @@ public actor QuotaGate {
                 book.merge(observed, now: now)
             } else if enabled {
                 book.strandLease(pid: pid, holder: holder, now: now, horizon: configuration.strayHorizon)
+            } else {
+                book.spendUnanswered(now: now)
             }
         }
         pump()

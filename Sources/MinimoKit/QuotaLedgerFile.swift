@@ -92,6 +92,9 @@ public struct QuotaLedgerReading: Sendable {
         public var priority: RequestPriority
         public var expiresAt: Date
         public var processIsAlive: Bool
+        /// A request whose answer never came, counted until it can no longer land (no process
+        /// holds it: see `QuotaBook.strayPID`).
+        public var isUnanswered: Bool { pid == QuotaBook.strayPID }
     }
 
     public var snapshot: QuotaSnapshot?

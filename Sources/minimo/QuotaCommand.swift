@@ -51,6 +51,7 @@ struct QuotaCommand: AsyncParsableCommand {
                     .object([
                         "pid": .int(Int64(reservation.pid)), "priority": .string(reservation.priority == .interactive ? "interactive" : "background"),
                         "expiresAt": .double(reservation.expiresAt.timeIntervalSince1970), "alive": .bool(reservation.processIsAlive),
+                        "unanswered": .bool(reservation.isUnanswered),
                     ])
                 })
             APIContext.writeBody(JSONValue.object(object).serialized())
@@ -71,8 +72,7 @@ struct QuotaCommand: AsyncParsableCommand {
             print("no request in flight")
         }
         for reservation in reading.reservations {
-            if reservation.pid == 0 {
-                // A stray (QuotaBook.strayPID): its answer never came, and it may still land.
+            if reservation.isUnanswered {
                 print("unanswered: a request whose answer never came, counted as in flight for \(Int(max(0, reservation.expiresAt.timeIntervalSince(now)).rounded(.up))) s more (it may still reach the server)")
                 continue
             }

@@ -280,6 +280,15 @@ private func deadPID() throws -> Int32 {
         #expect(book.allowance(for: .interactive, now: later, configuration: configuration) <= 0)
     }
 
+    @Test func anUnansweredRequestCountsAgainstItsWindowEvenWithTheGateOff() {
+        var book = book(remaining: 3)
+        book.spendUnanswered(now: now)
+        #expect(book.snapshot?.remaining == 2)
+        var over = self.book(remaining: 3, resetIn: -1)
+        over.spendUnanswered(now: now)
+        #expect(over.snapshot?.remaining == 3)  // that window is over: nothing to count against
+    }
+
     @Test func anUnansweredRequestStaysInFlightAcrossTheResetUntilItsHorizon() {
         // The soak's case: a request of the last window loses its answer (a timeout), the window
         // resets, a probe tells 79 left, and the stray may land in the new window after that.
